@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The test command: on a fresh Debian 12 machine, installs what is needed,
+# builds amsrtc and runs every suite, then runs the unit suite again in an
+# address+undefined sanitizer build, then fuzzes the protocol decoder.
+# Exits non-zero if anything fails; the last line is "tests: N passed, N failed".
+#
+#   bash scripts/test.sh                 everything (what CI runs)
+#   FUZZ_SECONDS=10 bash scripts/test.sh  shorter fuzzing run
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+
+failed_steps=()
+step() {  # step NAME COMMAND...: run, remember failures, keep going
+  local name=$1
+  shift
+  echo "=== $name"
+  if ! "$@"; then
+    echo "=== $name: FAILED"
+    failed_steps+=("$name")
+    return 1
+  fi
+}
+
+# Tests that open sockets run in a fresh network namespace holding only `lo`
+# (../shared/NOTES.md): nothing they do can reach or collide with the host.
+in_loopback_namespace() {
+  unshare -n sh -c 'ip link set lo up && exec "$@"' sh "$@"
+}
+
+configure() {  # configure BUILDDIR [meson options...]
+  local dir=$1
+  shift
+  if [[ -f "$dir/build.ninja" ]]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@" >/dev/null
+  fi
+}
+
+step "setup" bash scripts/setup.sh || exit 1
+
+build_in() {  # build_in BUILDDIR [meson options...]
+  configure "$@" && meson compile -C "$1"
+}
+
+# 1. Normal build (warnings are errors), every suite.
+step "build" build_in build -Dwerror=true
+step "tests (build)" in_loopback_namespace meson test -C build --print-errorlogs
+
+# 2. Sanitizer build: the same suites under address+undefined sanitizers.
+step "build (asan+ubsan)" build_in build-asan -Db_sanitize=address,undefined -Db_lundef=false
+step "tests (asan+ubsan)" in_loopback_namespace meson test -C build-asan --print-errorlogs
+
+# 3. Fuzz the decoder with libFuzzer (clang), seeded with the SDK captures.
+fuzz() {
+  CC=clang CXX=clang++ configure build-fuzz -Dfuzzing=true -Dtests=disabled \
+    -Db_sanitize=address,undefined -Db_lundef=false || return 1
+  meson compile -C build-fuzz tests/fuzz/decode-fuzzer || return 1
+  local corpus=build-fuzz/corpus
+  rm -rf "$corpus" && mkdir -p "$corpus"
+  python3 scripts/make_fuzz_corpus.py tests/fixtures/ams-sdk-2.16.2 "$corpus"
+  build-fuzz/tests/fuzz/decode-fuzzer -max_total_time="$FUZZ_SECONDS" -max_len=8192 \
+    -print_final_stats=1 -artifact_prefix=build-fuzz/ "$corpus" 2>build-fuzz/fuzz.log
+  local status=$?
+  grep -E '^Done|stat::number_of_executed_units' build-fuzz/fuzz.log
+  if ((status != 0)); then tail -40 build-fuzz/fuzz.log; fi
+  return $status
+}
+step "fuzz decode() for ${FUZZ_SECONDS}s" fuzz
+
+# Summary: count test cases from meson's JUnit logs (gtest cases included).
+# Failed steps that are not test cases (build, fuzz) count as failures too.
+if ((${#failed_steps[@]} > 0)); then echo "failed steps: ${failed_steps[*]}"; fi
+python3 scripts/count_results.py --failed-steps "${#failed_steps[@]}" \
+  build/meson-logs/testlog.junit.xml build-asan/meson-logs/testlog.junit.xml
