@@ -78,14 +78,14 @@ std::optional<int64_t> node_as_integer(JsonNode *node, bool allow_string, bool *
 template <typename Owner, typename Value>
 bool read_value(JsonNode *node, std::string &out, const Field<Owner, Value> &f,
                 DecodeContext &ctx) {
-  if (!holds_string(node)) return ctx.fail(DecodeErrorKind::kWrongType, f.name, "string");
+  if (!holds_string(node)) return ctx.fail(DecodeErrorKind::kWrongType, f.name, "a string");
   out = json_node_get_string(node);
   return true;
 }
 
 template <typename Owner, typename Value>
 bool read_value(JsonNode *node, bool &out, const Field<Owner, Value> &f, DecodeContext &ctx) {
-  if (!holds_bool(node)) return ctx.fail(DecodeErrorKind::kWrongType, f.name, "boolean");
+  if (!holds_bool(node)) return ctx.fail(DecodeErrorKind::kWrongType, f.name, "a boolean");
   out = json_node_get_boolean(node);
   return true;
 }
@@ -96,7 +96,7 @@ bool read_value(JsonNode *node, int64_t &out, const Field<Owner, Value> &f, Deco
   const auto number = node_as_integer(node, (f.flags & kNumericString) != 0, &out_of_range);
   const std::string range = std::to_string(f.range.min) + ".." + std::to_string(f.range.max);
   if (out_of_range) return ctx.fail(DecodeErrorKind::kOutOfRange, f.name, range);
-  if (!number) return ctx.fail(DecodeErrorKind::kWrongType, f.name, "integer");
+  if (!number) return ctx.fail(DecodeErrorKind::kWrongType, f.name, "an integer");
   if (*number < f.range.min || *number > f.range.max) {
     return ctx.fail(DecodeErrorKind::kOutOfRange, f.name, range);
   }
@@ -121,14 +121,14 @@ template <typename Owner, typename Value>
 bool read_value(JsonNode *node, std::vector<std::string> &out, const Field<Owner, Value> &f,
                 DecodeContext &ctx) {
   if (!JSON_NODE_HOLDS_ARRAY(node)) {
-    return ctx.fail(DecodeErrorKind::kWrongType, f.name, "array of strings");
+    return ctx.fail(DecodeErrorKind::kWrongType, f.name, "an array of strings");
   }
   JsonArray *array = json_node_get_array(node);
   out.clear();
   for (guint i = 0; i < json_array_get_length(array); ++i) {
     JsonNode *element = json_array_get_element(array, i);
     if (!holds_string(element)) {
-      return ctx.fail(DecodeErrorKind::kWrongType, f.name, "array of strings");
+      return ctx.fail(DecodeErrorKind::kWrongType, f.name, "an array of strings");
     }
     out.emplace_back(json_node_get_string(element));
   }
@@ -138,7 +138,7 @@ bool read_value(JsonNode *node, std::vector<std::string> &out, const Field<Owner
 template <typename Owner, typename Value>
 bool read_value(JsonNode *node, IdMapping &out, const Field<Owner, Value> &f, DecodeContext &ctx) {
   if (!JSON_NODE_HOLDS_OBJECT(node)) {
-    return ctx.fail(DecodeErrorKind::kWrongType, f.name, "object of strings");
+    return ctx.fail(DecodeErrorKind::kWrongType, f.name, "an object of strings");
   }
   JsonObject *object = json_node_get_object(node);
   out.clear();
@@ -147,7 +147,7 @@ bool read_value(JsonNode *node, IdMapping &out, const Field<Owner, Value> &f, De
     const char *name = static_cast<const char *>(l->data);
     JsonNode *member = json_object_get_member(object, name);
     if (!holds_string(member)) {
-      return ctx.fail(DecodeErrorKind::kWrongType, f.name, "object of strings");
+      return ctx.fail(DecodeErrorKind::kWrongType, f.name, "an object of strings");
     }
     out[name] = json_node_get_string(member);
   }
@@ -230,14 +230,14 @@ template <typename Owner, typename Value, typename Nested>
 bool read_value(JsonNode *node, std::vector<Nested> &out, const Field<Owner, Value> &f,
                 DecodeContext &ctx) {
   if (!JSON_NODE_HOLDS_ARRAY(node)) {
-    return ctx.fail(DecodeErrorKind::kWrongType, f.name, "array of objects");
+    return ctx.fail(DecodeErrorKind::kWrongType, f.name, "an array of objects");
   }
   JsonArray *array = json_node_get_array(node);
   out.clear();
   for (guint i = 0; i < json_array_get_length(array); ++i) {
     JsonNode *element = json_array_get_element(array, i);
     if (!JSON_NODE_HOLDS_OBJECT(element)) {
-      return ctx.fail(DecodeErrorKind::kWrongType, f.name, "array of objects");
+      return ctx.fail(DecodeErrorKind::kWrongType, f.name, "an array of objects");
     }
     Nested nested{};
     if (!read_object(json_node_get_object(element), nested, ctx)) return false;
@@ -252,7 +252,7 @@ template <typename Owner, typename Value>
 bool read_value(JsonNode *node, RoomMembers &out, const Field<Owner, Value> &f,
                 DecodeContext &ctx) {
   if (!JSON_NODE_HOLDS_ARRAY(node)) {
-    return ctx.fail(DecodeErrorKind::kWrongType, f.name, "array");
+    return ctx.fail(DecodeErrorKind::kWrongType, f.name, "an array");
   }
   JsonArray *array = json_node_get_array(node);
   out.entries.clear();
@@ -264,7 +264,7 @@ bool read_value(JsonNode *node, RoomMembers &out, const Field<Owner, Value> &f,
     } else if (JSON_NODE_HOLDS_OBJECT(element)) {
       if (!read_object(json_node_get_object(element), entry, ctx)) return false;
     } else {
-      return ctx.fail(DecodeErrorKind::kWrongType, f.name, "array of stream ids or objects");
+      return ctx.fail(DecodeErrorKind::kWrongType, f.name, "an array of stream ids or objects");
     }
     out.entries.push_back(std::move(entry));
   }
@@ -479,7 +479,7 @@ Decoded decode(std::string_view text, const DecodeLimits &limits) {
   if (!holds_string(command_node)) {
     DecodeError error = make_error(DecodeErrorKind::kWrongType);
     error.field = "command";
-    error.expected = "string";
+    error.expected = "a string";
     return error;
   }
   const std::string_view command = json_node_get_string(command_node);
