@@ -184,10 +184,13 @@ bool is_absent_value(const T &) {
   return false;
 }
 
+// The member `name`, or null when it is missing, null or "": the protocol
+// treats the three alike (§2), whatever type the member should have.
 JsonNode *find_member(JsonObject *object, const char *name) {
   if (name == nullptr) return nullptr;
   JsonNode *node = json_object_get_member(object, name);
-  if (node != nullptr && JSON_NODE_HOLDS_NULL(node)) return nullptr;
+  if (node == nullptr || JSON_NODE_HOLDS_NULL(node)) return nullptr;
+  if (holds_string(node) && *json_node_get_string(node) == '\0') return nullptr;
   return node;
 }
 
@@ -492,7 +495,7 @@ Decoded decode(std::string_view text, const DecodeLimits &limits) {
     return std::move(ctx.error);
   }
   DecodeError error = make_error(DecodeErrorKind::kUnknownCommand);
-  error.command = std::string(command.substr(0, 64));
+  error.command = truncated_for_reply(std::string(command));
   return error;
 }
 

@@ -1,0 +1,222 @@
+// Dispatch, limits, tokens and the commands answered directly.
+#include "state_machine.h"
+
+#include <type_traits>
+#include <utility>
+
+namespace amsrtc::server {
+
+namespace proto = amsrtc::protocol;
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+// Commands only a server sends; a client sending one is confused.
+template <typename T>
+constexpr bool kServerOnly =
+    std::is_same_v<T, proto::Start> || std::is_same_v<T, proto::Pong> ||
+    std::is_same_v<T, proto::Notification> || std::is_same_v<T, proto::Error> ||
+    std::is_same_v<T, proto::StreamInformation> || std::is_same_v<T, proto::RoomInformation> ||
+    std::is_same_v<T, proto::TrackList> || std::is_same_v<T, proto::ConnectWithNewId> ||
+    std::is_same_v<T, proto::IceServerConfig> || std::is_same_v<T, proto::StartNewP2PConnection>;
+
+}  // namespace
+
+StateMachine::StateMachine(StateMachineConfig config) : config_(std::move(config)) {}
+
+void StateMachine::on_open(ConnectionId connection) {
+  connections_.try_emplace(connection,
+                           Connection{RateLimiter(config_.limits.rate_limit_per_second), {}, {}});
+}
+
+Outbox StateMachine::on_text(ConnectionId connection, std::string_view text, const Clock &now) {
+  Outbox out;
+  auto it = connections_.find(connection);
+  if (it == connections_.end()) {
+    on_open(connection);
+    it = connections_.find(connection);
+  }
+  Context ctx{connection, it->second, now, out};
+  // The limit comes first, before any parsing cost (§12.10).
+  if (!ctx.connection.limiter.allow(now.monotonic_us)) {
+    send_error(ctx, "rate_limited", {},
+               "more than " +
+                   std::to_string(static_cast<int>(config_.limits.rate_limit_per_second)) +
+                   " messages per second; message dropped");
+    return out;
+  }
+  const proto::Decoded decoded =
+      proto::decode(text, proto::DecodeLimits{config_.limits.max_message_bytes, 32});
+  if (!decoded) {
+    if (decoded.error().kind == proto::DecodeErrorKind::kTooLarge) {
+      out.push_back(CloseConnection{connection, 1009, "message too big"});
+    } else {
+      send(out, connection, proto::error_reply_for(decoded.error()));
+    }
+    return out;
+  }
+  dispatch(ctx, decoded.message());
+  return out;
+}
+
+Outbox StateMachine::on_binary(ConnectionId connection, const Clock &now) {
+  Outbox out;
+  auto it = connections_.find(connection);
+  if (it == connections_.end()) return out;
+  Context ctx{connection, it->second, now, out};
+  send_error(ctx, "invalid_json", {}, "binary frames are not part of the protocol; send text");
+  return out;
+}
+
+Outbox StateMachine::on_message(ConnectionId connection, const proto::Message &message,
+                                const Clock &now) {
+  Outbox out;
+  auto it = connections_.find(connection);
+  if (it == connections_.end()) {
+    on_open(connection);
+    it = connections_.find(connection);
+  }
+  Context ctx{connection, it->second, now, out};
+  dispatch(ctx, message);
+  return out;
+}
+
+Outbox StateMachine::on_close(ConnectionId connection) {
+  Outbox out;
+  auto it = connections_.find(connection);
+  if (it == connections_.end()) return out;
+  // Copies: the removals below edit these sets.
+  const std::set<std::string> p2p_streams = it->second.p2p_streams;
+  const std::map<std::string, std::string> rooms = it->second.rooms;
+  for (const auto &stream_id : p2p_streams) remove_p2p_peer(out, connection, stream_id);
+  for (const auto &[room, own_id] : rooms) remove_room_member(out, connection, room);
+  connections_.erase(connection);
+  return out;
+}
+
+Outbox StateMachine::on_shutdown() {
+  Outbox out;
+  for (const auto &[id, connection] : connections_) {
+    proto::Notification notice;
+    notice.definition = "server_will_stop";
+    send(out, id, std::move(notice));
+    out.push_back(CloseConnection{id, 1001, "server shutting down"});
+  }
+  return out;
+}
+
+std::size_t StateMachine::session_count(ConnectionId connection) const {
+  auto it = connections_.find(connection);
+  if (it == connections_.end()) return 0;
+  return it->second.p2p_streams.size() + it->second.rooms.size();
+}
+
+void StateMachine::dispatch(Context &ctx, const proto::Message &message) {
+  const int64_t now_unix = ctx.now.unix_seconds;
+  std::visit(
+      Overloaded{
+          [&](const proto::Ping &) { send(ctx.out, ctx.sender, proto::Pong{}); },
+          [&](const proto::GetIceServerConfig &) {
+            send(ctx.out, ctx.sender, ice_server_config());
+          },
+          [&](const proto::Publish &m) {
+            if (!check_token(ctx, m.token, {m.stream_id, false, "publish", "", now_unix},
+                             m.stream_id)) {
+              return;
+            }
+            send_error(ctx, "webrtc_not_enabled", m.stream_id,
+                       "this amsrtc-server has no media plane: publish/play are not available");
+          },
+          [&](const proto::Play &m) {
+            if (!check_token(ctx, m.token, {m.stream_id, false, "play", "", now_unix},
+                             m.stream_id)) {
+              return;
+            }
+            send_error(ctx, "webrtc_not_enabled", m.stream_id,
+                       "this amsrtc-server has no media plane: publish/play are not available");
+          },
+          [&](const proto::TakeConfiguration &m) { relay(ctx, m); },
+          [&](const proto::TakeCandidate &m) { relay(ctx, m); },
+          [&](const proto::PeerMessageCommand &m) { relay_peer_message(ctx, m); },
+          [&](const proto::Stop &) {
+            // §12.7: stop of an unknown session is ignored (the SDK's
+            // watchdog sends it freely). P2P ends with `leave`.
+          },
+          [&](const proto::Join &m) { handle_join(ctx, m); },
+          [&](const proto::Leave &m) { handle_leave(ctx, m); },
+          [&](const proto::JoinRoom &m) { handle_join_room(ctx, m); },
+          [&](const proto::LeaveFromRoom &m) { handle_leave_room(ctx, m); },
+          [&](const proto::GetRoomInfo &m) { handle_room_info(ctx, m); },
+          [&](const proto::GetStreamInfo &m) {
+            proto::Error error;
+            error.definition = "no_stream_exist";
+            error.stream_id = m.stream_id;
+            error.error_code = "404";
+            error.information = "no stream is published under this id";
+            send(ctx.out, ctx.sender, std::move(error));
+          },
+          [&](const auto &m) {
+            using T = std::decay_t<decltype(m)>;
+            proto::Error error;
+            error.definition = "unsupported_command";
+            error.command_name = std::string(T::kCommand);
+            error.stream_id = std::string(proto::stream_id_of(message));
+            error.information =
+                kServerOnly<T> ? "'" + error.command_name + "' is sent by servers, not by clients"
+                               : "amsrtc-server does not support '" + error.command_name +
+                                     "' (docs/server.md)";
+            send(ctx.out, ctx.sender, std::move(error));
+          },
+      },
+      message);
+}
+
+void StateMachine::send(Outbox &out, ConnectionId to, proto::Message message) const {
+  out.push_back(SendMessage{to, std::move(message)});
+}
+
+void StateMachine::send_error(Context &ctx, std::string_view definition, std::string_view stream_id,
+                              std::string information) const {
+  proto::Error error;
+  error.definition = std::string(definition);
+  error.stream_id = std::string(stream_id);
+  error.information = std::move(information);
+  send(ctx.out, ctx.sender, std::move(error));
+}
+
+bool StateMachine::check_token(Context &ctx, std::string_view token, const TokenRequest &request,
+                               std::string_view stream_id) {
+  if (config_.token_secret.empty()) return true;  // §12.9: no secret, no check
+  const TokenVerdict verdict = verify_token(token, config_.token_secret, request);
+  if (verdict == TokenVerdict::kValid) return true;
+  send_error(ctx, "unauthorized_access", stream_id, describe(verdict));
+  return false;
+}
+
+bool StateMachine::has_room_for_another_session(Context &ctx, std::string_view stream_id) {
+  const std::size_t limit = config_.limits.max_sessions_per_socket;
+  if (ctx.connection.p2p_streams.size() + ctx.connection.rooms.size() < limit) return true;
+  send_error(ctx, "too_many_sessions", stream_id,
+             "at most " + std::to_string(limit) + " sessions per socket");
+  return false;
+}
+
+proto::IceServerConfig StateMachine::ice_server_config() const {
+  proto::IceServerConfig reply;
+  if (!config_.ice.turn_server.empty()) {
+    reply.stun_server_uri = config_.ice.turn_server;
+    reply.turn_server_username = config_.ice.turn_username;
+    reply.turn_server_credential = config_.ice.turn_password;
+  } else {
+    reply.stun_server_uri = config_.ice.stun_server;
+  }
+  return reply;
+}
+
+}  // namespace amsrtc::server

@@ -1,0 +1,155 @@
+// The signaling state machine of amsrtc-server: every rule of PROTOCOL.md
+// §3 and §12 that decides who gets which message.
+//
+// Pure: it owns no socket and no GStreamer object, reads no clock (callers
+// pass the time in) and never blocks. Input is (connection, text frame) or a
+// connection event; output is an Outbox of messages and closes for the I/O
+// layer to carry out. That is what makes every flow unit-testable step by
+// step, and the server single-threaded without locks.
+//
+// Files: state_machine.cpp (dispatch, limits, tokens, simple commands),
+// p2p.cpp (join/leave/relay, §3.4 + §12.2), rooms.cpp (joinRoom and mesh
+// relay, §3.7 + §12.5).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "outbox.h"
+#include "rate_limiter.h"
+#include "signaling/protocol/codec.h"
+#include "token.h"
+
+namespace amsrtc::server {
+
+struct ServerLimits {
+  std::size_t max_message_bytes = 1024 * 1024;
+  std::size_t room_member_limit = 16;
+  std::size_t max_sessions_per_socket = 32;
+  double rate_limit_per_second = 200;  // 0 = unlimited
+};
+
+// What getIceServerConfig answers (§3.1).
+struct IceServerSettings {
+  std::string stun_server;  // "stun:host:port"
+  std::string turn_server;  // "turn:host:port"; preferred when set
+  std::string turn_username;
+  std::string turn_password;
+};
+
+struct StateMachineConfig {
+  ServerLimits limits;
+  IceServerSettings ice;
+  std::string token_secret;  // empty: tokens are not checked
+};
+
+// The time of an input, read by the caller.
+struct Clock {
+  int64_t monotonic_us = 0;  // for rate limiting
+  int64_t unix_seconds = 0;  // for token expiry
+};
+
+class StateMachine {
+ public:
+  explicit StateMachine(StateMachineConfig config);
+
+  // A WebSocket connection was accepted.
+  void on_open(ConnectionId connection);
+  // One text frame arrived: rate limit, decode, then on_message().
+  Outbox on_text(ConnectionId connection, std::string_view text, const Clock &now);
+  // A binary frame arrived; the protocol has none.
+  Outbox on_binary(ConnectionId connection, const Clock &now);
+  // A decoded message (after the rate limit); public for unit tests.
+  Outbox on_message(ConnectionId connection, const protocol::Message &message, const Clock &now);
+  // The connection is gone: end every session it had (§12.7).
+  Outbox on_close(ConnectionId connection);
+  // SIGINT/SIGTERM: tell everyone, then close every connection with 1001.
+  Outbox on_shutdown();
+
+  // Introspection for tests, logs and benchmarks.
+  std::size_t connection_count() const { return connections_.size(); }
+  std::size_t session_count(ConnectionId connection) const;
+  std::vector<std::string> room_members(std::string_view room) const;
+  const StateMachineConfig &config() const { return config_; }
+
+ private:
+  struct Connection {
+    RateLimiter limiter;
+    std::set<std::string> p2p_streams;         // streamIds joined with `join`
+    std::map<std::string, std::string> rooms;  // room -> own streamId in it
+  };
+
+  struct P2pPeer {
+    ConnectionId connection;
+    bool play_only;  // joined with mode "play"
+  };
+  // At most two peers, in join order (§12.2).
+  struct P2pPair {
+    std::vector<P2pPeer> peers;
+  };
+
+  struct RoomMember {
+    std::string stream_id;
+    ConnectionId connection;
+    std::string stream_name;
+    std::string metadata;
+  };
+  // Members in join order.
+  struct Room {
+    std::vector<RoomMember> members;
+  };
+
+  // One context per handled message: who sent it and what goes out.
+  struct Context {
+    ConnectionId sender;
+    Connection &connection;
+    const Clock &now;
+    Outbox &out;
+  };
+
+  // state_machine.cpp
+  void dispatch(Context &ctx, const protocol::Message &message);
+  void send(Outbox &out, ConnectionId to, protocol::Message message) const;
+  void send_error(Context &ctx, std::string_view definition, std::string_view stream_id,
+                  std::string information = {}) const;
+  bool check_token(Context &ctx, std::string_view token, const TokenRequest &request,
+                   std::string_view stream_id);
+  bool has_room_for_another_session(Context &ctx, std::string_view stream_id);
+  protocol::IceServerConfig ice_server_config() const;
+
+  // p2p.cpp
+  void handle_join(Context &ctx, const protocol::Join &join);
+  void handle_leave(Context &ctx, const protocol::Leave &leave);
+  void remove_p2p_peer(Outbox &out, ConnectionId connection, const std::string &stream_id);
+  const P2pPeer *p2p_partner(ConnectionId connection, const std::string &stream_id) const;
+
+  // rooms.cpp
+  void handle_join_room(Context &ctx, const protocol::JoinRoom &join);
+  void handle_leave_room(Context &ctx, const protocol::LeaveFromRoom &leave);
+  void handle_room_info(Context &ctx, const protocol::GetRoomInfo &request);
+  void remove_room_member(Outbox &out, ConnectionId connection, const std::string &room);
+  // The member `target` of a room the sender is in, with the sender's own
+  // streamId in that room; null when `target` is no such member.
+  const RoomMember *mesh_target(ConnectionId sender, std::string_view target,
+                                std::string *sender_stream_id) const;
+  std::string generate_stream_id(const Room &room);
+
+  // Relay of takeConfiguration / takeCandidate / peerMessageCommand: to the
+  // P2P partner or the mesh member the streamId names (p2p.cpp).
+  template <typename Relayed>
+  void relay(Context &ctx, Relayed message);
+  void relay_peer_message(Context &ctx, protocol::PeerMessageCommand message);
+
+  StateMachineConfig config_;
+  std::unordered_map<ConnectionId, Connection> connections_;
+  std::map<std::string, P2pPair> p2p_pairs_;
+  std::map<std::string, Room> rooms_;
+  uint64_t generated_ids_ = 0;
+};
+
+}  // namespace amsrtc::server
