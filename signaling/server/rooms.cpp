@@ -31,17 +31,12 @@ void StateMachine::handle_join_room(Context &ctx, const proto::JoinRoom &join) {
   auto &own_rooms = ctx.connection.rooms;
   if (auto mine = own_rooms.find(room_name); mine != own_rooms.end()) {
     if (join.stream_id.empty() || join.stream_id == mine->second) {
-      // Repeated join: answer again, change nothing.
-      proto::JoinRoom again = join;
-      again.stream_id = mine->second;
-      remove_room_member(ctx.out, ctx.sender, room_name);
-      own_rooms.erase(room_name);
-      handle_join_room(ctx, again);
+      // A repeated join is answered again and changes nothing.
+      send(ctx.out, ctx.sender, joined_the_room(room_name, mine->second));
       return;
     }
     // Same socket, new id in the same room: the old membership ends.
     remove_room_member(ctx.out, ctx.sender, room_name);
-    own_rooms.erase(room_name);
   }
 
   auto existing = rooms_.find(room_name);
@@ -71,16 +66,26 @@ void StateMachine::handle_join_room(Context &ctx, const proto::JoinRoom &join) {
   Room &room = rooms_[room_name];
   const std::string stream_id = join.stream_id.empty() ? generate_stream_id(room) : join.stream_id;
 
-  proto::Notification joined = room_notification("joinedTheRoom", stream_id, room_name);
-  joined.members = proto::RoomMembers{};
   for (const RoomMember &member : room.members) {
-    joined.members->entries.push_back({member.stream_id, member.stream_name, member.metadata});
     send(ctx.out, member.connection, room_notification("streamJoined", stream_id, room_name));
   }
-  joined.max_track_count = static_cast<int64_t>(config_.limits.room_member_limit);
   room.members.push_back(RoomMember{stream_id, ctx.sender, join.stream_name, join.metadata});
   own_rooms[room_name] = stream_id;
-  send(ctx.out, ctx.sender, std::move(joined));
+  send(ctx.out, ctx.sender, joined_the_room(room_name, stream_id));
+}
+
+proto::Notification StateMachine::joined_the_room(const std::string &room_name,
+                                                  const std::string &stream_id) const {
+  proto::Notification joined = room_notification("joinedTheRoom", stream_id, room_name);
+  joined.members = proto::RoomMembers{};
+  if (auto room = rooms_.find(room_name); room != rooms_.end()) {
+    for (const RoomMember &member : room->second.members) {
+      if (member.stream_id == stream_id) continue;  // the others only
+      joined.members->entries.push_back({member.stream_id, member.stream_name, member.metadata});
+    }
+  }
+  joined.max_track_count = static_cast<int64_t>(config_.limits.room_member_limit);
+  return joined;
 }
 
 void StateMachine::handle_leave_room(Context &ctx, const proto::LeaveFromRoom &leave) {

@@ -133,6 +133,8 @@ class StateMachine {
   void handle_leave_room(Context &ctx, const protocol::LeaveFromRoom &leave);
   void handle_room_info(Context &ctx, const protocol::GetRoomInfo &request);
   void remove_room_member(Outbox &out, ConnectionId connection, const std::string &room);
+  protocol::Notification joined_the_room(const std::string &room,
+                                         const std::string &stream_id) const;
   // The member `target` of a room the sender is in, with the sender's own
   // streamId in that room; null when `target` is no such member.
   const RoomMember *mesh_target(ConnectionId sender, std::string_view target,

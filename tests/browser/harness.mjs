@@ -1,0 +1,212 @@
+// Shared helpers for the browser tests: the real amsrtc-server and a headless Chromium
+// (playwright-core driving /usr/bin/chromium). Run the tests through run.sh, which puts them in a
+// loopback-only network namespace.
+
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, "../..");
+export const webRoot = path.join(repoRoot, "examples/web");
+
+export const serverPath =
+  process.env.AMSRTC_SERVER || path.resolve(here, "../../build/signaling/server/amsrtc-server");
+
+export const chromiumPath = process.env.AMSRTC_CHROMIUM || "/usr/bin/chromium";
+
+// Exactly the flags from docs/NOTES: loopback ICE, no mDNS candidates, fake 30 fps camera and mic,
+// autoplay allowed, and nothing that phones home.
+export const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--use-fake-ui-for-media-stream",
+  "--use-fake-device-for-media-stream=fps=30",
+  "--allow-loopback-in-peer-connection",
+  "--disable-features=WebRtcHideLocalIpsWithMdns",
+  "--autoplay-policy=no-user-gesture-required",
+];
+
+/**
+ * Start amsrtc-server on a free port serving examples/web. Resolves once it has printed
+ * "listening ws://HOST:PORT". Returns {wsBase, httpBase, stderr(), stop()}.
+ * Set AMSRTC_SERVER_LOG=1 to copy the server's stderr to ours.
+ */
+export async function startServer({ args = [], env = {}, timeoutMs = 10_000 } = {}) {
+  if (!existsSync(serverPath)) {
+    throw new Error(`server binary not found: ${serverPath} (build it, or set AMSRTC_SERVER)`);
+  }
+  const child = spawn(serverPath, ["--port", "0", "--web-root", webRoot, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
+  let stderrText = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk) => {
+    stderrText += chunk;
+    if (process.env.AMSRTC_SERVER_LOG) process.stderr.write(chunk);
+  });
+  let exited = null;
+  const exitPromise = new Promise((resolve) =>
+    child.on("exit", (code, signal) => {
+      exited = { code, signal };
+      resolve(exited);
+    }),
+  );
+
+  const firstLine = await new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    const timer = setTimeout(() => reject(new Error(`server printed nothing in ${timeoutMs} ms\n${stderrText}`)), timeoutMs);
+    lines.once("line", (line) => {
+      clearTimeout(timer);
+      lines.on("line", () => {}); // keep draining stdout
+      resolve(line);
+    });
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (code ${code}, signal ${signal}) before listening\n${stderrText}`));
+    });
+  });
+  const m = /^listening (ws:\/\/\S+?)\/?$/.exec(firstLine.trim());
+  if (!m) {
+    child.kill("SIGTERM");
+    throw new Error(`unexpected first server line: ${JSON.stringify(firstLine)}`);
+  }
+  const wsBase = m[1];
+  return {
+    wsBase, // ws://127.0.0.1:PORT
+    httpBase: wsBase.replace(/^ws:/, "http:"),
+    stderr: () => stderrText,
+    exited: () => exited,
+    async stop() {
+      if (exited) return exited;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      const result = await exitPromise;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}
+
+/**
+ * Launch one headless Chromium with a fresh profile. Returns {context, newPage(url), close()}.
+ * Pages in the one context share the browser process (cheaper on 2 cores); each page has its
+ * own SDK instance, WebSocket and peer connections, which is all the isolation the SDK needs.
+ */
+export async function launchBrowser() {
+  const profile = await mkdtemp(path.join(tmpdir(), "amsrtc-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+  });
+  const pageLogs = new Map(); // page -> [console lines]
+
+  return {
+    context,
+    /** Open url in a new page; the page's console and errors are kept for diagnostics. */
+    async newPage(url, name = url) {
+      const page = await context.newPage();
+      const lines = [];
+      pageLogs.set(page, { name, lines });
+      page.on("console", (msg) => {
+        lines.push(`${msg.type()}: ${msg.text()}`);
+        if (process.env.AMSRTC_PAGE_LOG) console.log(`[${name}] ${msg.type()}: ${msg.text()}`);
+      });
+      page.on("pageerror", (err) => lines.push(`pageerror: ${err.message}`));
+      page.on("response", (res) => {
+        if (res.status() >= 400) lines.push(`http ${res.status()}: ${res.url()}`);
+      });
+      await page.goto(url);
+      return page;
+    },
+    /** Console output of every page opened so far (for failure messages). */
+    dumpLogs() {
+      let text = "";
+      for (const { name, lines } of pageLogs.values()) {
+        text += `--- console of ${name} ---\n${lines.slice(-80).join("\n")}\n`;
+      }
+      return text;
+    },
+    async close() {
+      await context.close().catch(() => {});
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Wait until fn(arg) evaluated in the page returns a truthy value; returns that value.
+ * fn must be synchronous: waitForFunction does not await a returned promise (see waitForStats).
+ * It is polled every `polling` ms. Throws with `what` in the message on timeout.
+ */
+export async function waitFor(page, what, fn, arg, { timeoutMs = 15_000, polling = 100 } = {}) {
+  try {
+    const handle = await page.waitForFunction(fn, arg, { timeout: timeoutMs, polling });
+    return await handle.jsonValue();
+  } catch (err) {
+    if (err && err.name === "TimeoutError") {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Like waitFor, for a condition on the page's window.amsrtcStats() (which is async: getStats()).
+ * page.waitForFunction does not await promises, so the predicate starts one getStats at a time
+ * and tests the latest result it has. check(stats, arg) runs in the page; it must be
+ * self-contained (it is sent as source text). Returns the stats that passed.
+ */
+let waitSerial = 0;
+export async function waitForStats(page, what, check, arg, options) {
+  return waitFor(
+    page,
+    what,
+    ({ key, src, arg }) => {
+      const slots = (window.__amsrtcWaits ||= {});
+      const slot = (slots[key] ||= { pending: null, value: null });
+      if (!slot.pending) {
+        slot.pending = window.amsrtcStats().then(
+          (s) => { slot.value = s; slot.pending = null; },
+          (e) => { slot.value = null; slot.pending = null; console.error("amsrtcStats: " + e); },
+        );
+      }
+      const s = slot.value;
+      if (s && (0, eval)("(" + src + ")")(s, arg)) {
+        delete slots[key];
+        return s;
+      }
+      return null;
+    },
+    { key: `w${++waitSerial}`, src: check.toString(), arg },
+    options,
+  );
+}
+
+/** The page's window.amsrtcStats() (stats of the current RTCPeerConnection, or null). */
+export function stats(page) {
+  return page.evaluate(() => window.amsrtcStats());
+}
+
+/** The page's window.amsrtcPeer.state() plus the event, error and signal lists. */
+export function peerState(page) {
+  return page.evaluate(() => ({
+    ...window.amsrtcPeer.state(),
+    events: window.amsrtcPeer.events.filter((e) => e !== "pong"),
+    errors: window.amsrtcPeer.errors,
+    signals: window.amsrtcPeer.signals.filter((s) => s !== "pong"),
+  }));
+}
