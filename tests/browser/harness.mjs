@@ -122,12 +122,14 @@ export async function launchBrowser() {
       const lines = [];
       pageLogs.set(page, { name, lines });
       page.on("console", (msg) => {
-        lines.push(`${msg.type()}: ${msg.text()}`);
-        if (process.env.AMSRTC_PAGE_LOG) console.log(`[${name}] ${msg.type()}: ${msg.text()}`);
+        lines.push(`${msg.type()}: ${msg.text()}${msg.type() === "error" && msg.location().url ? ` (${msg.location().url})` : ""}`);
+        if (process.env.AMSRTC_PAGE_LOG) console.log(`[${name}] ${msg.type()}: ${msg.text()}${msg.type() === "error" && msg.location().url ? ` (${msg.location().url})` : ""}`);
       });
       page.on("pageerror", (err) => lines.push(`pageerror: ${err.message}`));
       page.on("response", (res) => {
-        if (res.status() >= 400) lines.push(`http ${res.status()}: ${res.url()}`);
+        if (res.status() < 400) return;
+        lines.push(`http ${res.status()}: ${res.url()}`);
+        if (process.env.AMSRTC_PAGE_LOG) console.log(`[${name}] http ${res.status()}: ${res.url()}`);
       });
       await page.goto(url);
       return page;

@@ -8,7 +8,7 @@
 
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, waitFor, waitForStats, peerState } from "./harness.mjs";
+import { startServer, launchBrowser, waitFor, waitForStats, stats, peerState } from "./harness.mjs";
 
 const PHASE_MS = 15_000; // budget for each call to come up, from the joining page's load to decoded frames
 const streamId = "p2p-test-call";
@@ -26,8 +26,9 @@ async function withDiagnostics(fn) {
   try {
     return await fn();
   } catch (err) {
+    // Printed rather than added to err.message: the spec reporter shows AssertionErrors its own way.
     const serverLog = server ? server.stderr().split("\n").slice(-60).join("\n") : "";
-    err.message += `\n${browser ? browser.dumpLogs() : ""}--- server stderr (tail) ---\n${serverLog}`;
+    console.error(`${browser ? browser.dumpLogs() : ""}--- server stderr (tail) ---\n${serverLog}`);
     throw err;
   }
 }
@@ -72,9 +73,9 @@ function assertVideoFlows(name, s) {
   assert.ok(s.outbound.bytesSent > 0, `${name} outbound bytesSent`);
 }
 
-function report(label, name, st, s, since) {
+function report(label, name, st, s, since, sinceWhat) {
   console.log(
-    `${label} ${name}: pc #${s.pcSerial} connected ${st.connectedAt - since} ms after the second join; ` +
+    `${label} ${name}: pc #${s.pcSerial} connected ${st.connectedAt - since} ms after ${sinceWhat}; ` +
       `framesDecoded ${s.inbound.framesDecoded} at ${s.inbound.frameWidth}x${s.inbound.frameHeight}, ` +
       `framesEncoded ${s.outbound.framesEncoded} at ${s.outbound.frameWidth}x${s.outbound.frameHeight}`,
   );
@@ -111,10 +112,9 @@ describe("P2P call (join) with the real SDK through amsrtc-server", () => {
       pageB = await browser.newPage(pageUrl(streamId), "B");
       await waitEvent(pageB, "B", "joined", deadline);
 
-      const [statsA, statsB] = await Promise.all([
-        waitDecoding(pageA, "A", deadline),
-        waitDecoding(pageB, "B", deadline),
-      ]);
+      await Promise.all([waitDecoding(pageA, "A", deadline), waitDecoding(pageB, "B", deadline)]);
+      // Fresh figures from both once both decode (each side's own wait may have passed earlier).
+      const [statsA, statsB] = await Promise.all([stats(pageA), stats(pageB)]);
       const [stA, stB] = await Promise.all([peerState(pageA), peerState(pageB)]);
 
       assertVideoFlows("A", statsA);
@@ -126,9 +126,9 @@ describe("P2P call (join) with the real SDK through amsrtc-server", () => {
       assert.deepEqual(stA.errors, [], "A errors");
       assert.deepEqual(stB.errors, [], "B errors");
 
-      report("call 1", "A", stA, statsA, stB.joinSentAt);
-      report("call 1", "B", stB, statsB, stB.joinSentAt);
-      console.log(`call 1: both decoding ${Date.now() - stB.joinSentAt} ms after the second join`);
+      report("call 1", "A", stA, statsA, stB.joinSentAt, "B's join");
+      report("call 1", "B", stB, statsB, stB.joinSentAt, "B's join");
+      console.log(`call 1: both decoding ${Date.now() - stB.joinSentAt} ms after B's join`);
     });
   });
 
@@ -153,10 +153,8 @@ describe("P2P call (join) with the real SDK through amsrtc-server", () => {
       pageC = await browser.newPage(pageUrl(streamId), "C");
       await waitEvent(pageC, "C", "joined", deadline);
       await waitSignal(pageB, "B", "start", 1, deadline);
-      const [statsB, statsC] = await Promise.all([
-        waitDecoding(pageB, "B", deadline, prev.pcSerial),
-        waitDecoding(pageC, "C", deadline),
-      ]);
+      await Promise.all([waitDecoding(pageB, "B", deadline, prev.pcSerial), waitDecoding(pageC, "C", deadline)]);
+      const [statsB, statsC] = await Promise.all([stats(pageB), stats(pageC)]);
       const [stB, stC] = await Promise.all([peerState(pageB), peerState(pageC)]);
 
       assertVideoFlows("B", statsB);
@@ -169,9 +167,9 @@ describe("P2P call (join) with the real SDK through amsrtc-server", () => {
       assert.deepEqual(stB.errors, [], "B errors");
       assert.deepEqual(stC.errors, [], "C errors");
 
-      report("call 2", "B", stB, statsB, stC.joinSentAt);
-      report("call 2", "C", stC, statsC, stC.joinSentAt);
-      console.log(`call 2: both decoding ${Date.now() - stC.joinSentAt} ms after the third join`);
+      report("call 2", "B", stB, statsB, stC.joinSentAt, "C's join");
+      report("call 2", "C", stC, statsC, stC.joinSentAt, "C's join");
+      console.log(`call 2: both decoding ${Date.now() - stC.joinSentAt} ms after C's join`);
     });
   });
 });
