@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: on a fresh Debian 12 machine, installs what is needed,
-# builds amsrtc and runs every suite, then runs the unit suite again in an
-# address+undefined sanitizer build, then fuzzes the protocol decoder.
+# builds amsrtc and runs every suite (unit, integration, browser), runs the
+# unit and integration suites again in an address+undefined sanitizer build,
+# then fuzzes the protocol decoder.
 # Exits non-zero if anything fails; the last line is "tests: N passed, N failed".
 #
 #   bash scripts/test.sh                 everything (what CI runs)
@@ -41,7 +42,7 @@ configure() {  # configure BUILDDIR [meson options...]
   fi
 }
 
-step "setup" bash scripts/setup.sh || exit 1
+step "setup" bash scripts/setup.sh --browser || exit 1
 
 build_in() {  # build_in BUILDDIR [meson options...]
   configure "$@" && meson compile -C "$1"
@@ -55,7 +56,12 @@ step "tests (build)" in_loopback_namespace meson test -C build --print-errorlogs
 step "build (asan+ubsan)" build_in build-asan -Db_sanitize=address,undefined -Db_lundef=false
 step "tests (asan+ubsan)" in_loopback_namespace meson test -C build-asan --print-errorlogs
 
-# 3. Fuzz the decoder with libFuzzer (clang), seeded with the SDK captures.
+# 3. Browser suite: the real AMS JavaScript SDK in headless Chromium against
+#    the server of the normal build.
+step "tests (browser)" env AMSRTC_SERVER="$PWD/build/signaling/server/amsrtc-server" \
+  BROWSER_JUNIT="$PWD/build/browser-junit.xml" sh tests/browser/run.sh
+
+# 4. Fuzz the decoder with libFuzzer (clang), seeded with the SDK captures.
 fuzz() {
   CC=clang CXX=clang++ configure build-fuzz -Dfuzzing=true -Dtests=disabled \
     -Db_sanitize=address,undefined -Db_lundef=false || return 1
@@ -76,4 +82,5 @@ step "fuzz decode() for ${FUZZ_SECONDS}s" fuzz
 # Failed steps that are not test cases (build, fuzz) count as failures too.
 if ((${#failed_steps[@]} > 0)); then echo "failed steps: ${failed_steps[*]}"; fi
 python3 scripts/count_results.py --failed-steps "${#failed_steps[@]}" \
-  build/meson-logs/testlog.junit.xml build-asan/meson-logs/testlog.junit.xml
+  build/meson-logs/testlog.junit.xml build-asan/meson-logs/testlog.junit.xml \
+  build/browser-junit.xml

@@ -79,7 +79,10 @@ class StateMachine {
 
  private:
   struct Connection {
+    explicit Connection(double rate_per_second) : limiter(rate_per_second) {}
     RateLimiter limiter;
+    int64_t last_rate_notice_us = 0;  // when rate_limited was last sent
+    uint64_t dropped_since_notice = 0;
     std::set<std::string> p2p_streams;         // streamIds joined with `join`
     std::map<std::string, std::string> rooms;  // room -> own streamId in it
   };

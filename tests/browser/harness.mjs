@@ -121,15 +121,17 @@ export async function launchBrowser() {
       const page = await context.newPage();
       const lines = [];
       pageLogs.set(page, { name, lines });
+      const keep = (line) => {
+        lines.push(line);
+        if (process.env.AMSRTC_PAGE_LOG) console.log(`[${name}] ${line}`);
+      };
       page.on("console", (msg) => {
-        lines.push(`${msg.type()}: ${msg.text()}${msg.type() === "error" && msg.location().url ? ` (${msg.location().url})` : ""}`);
-        if (process.env.AMSRTC_PAGE_LOG) console.log(`[${name}] ${msg.type()}: ${msg.text()}${msg.type() === "error" && msg.location().url ? ` (${msg.location().url})` : ""}`);
+        const where = msg.type() === "error" && msg.location().url ? ` (${msg.location().url})` : "";
+        keep(`${msg.type()}: ${msg.text()}${where}`);
       });
-      page.on("pageerror", (err) => lines.push(`pageerror: ${err.message}`));
+      page.on("pageerror", (err) => keep(`pageerror: ${err.message}`));
       page.on("response", (res) => {
-        if (res.status() < 400) return;
-        lines.push(`http ${res.status()}: ${res.url()}`);
-        if (process.env.AMSRTC_PAGE_LOG) console.log(`[${name}] http ${res.status()}: ${res.url()}`);
+        if (res.status() >= 400) keep(`http ${res.status()}: ${res.url()}`);
       });
       await page.goto(url);
       return page;

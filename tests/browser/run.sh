@@ -6,6 +6,7 @@
 #   sh tests/browser/run.sh                       # from anywhere
 #   AMSRTC_SERVER=/path/to/amsrtc-server sh tests/browser/run.sh
 #   AMSRTC_PAGE_LOG=1 AMSRTC_SERVER_LOG=1 ...     # copy page consoles / server stderr to the output
+#   BROWSER_JUNIT=out.xml sh tests/browser/run.sh  # also write a JUnit report (scripts/test.sh does)
 #
 # Exits non-zero when a test fails.
 set -eu
@@ -25,4 +26,8 @@ npm_deps "$root/examples/web"
 npm_deps "$here"
 
 cd "$root"
-exec unshare -n sh -c 'ip link set lo up && exec node --test --test-reporter=spec tests/browser/'
+reporters="--test-reporter=spec --test-reporter-destination=stdout"
+if [ -n "${BROWSER_JUNIT:-}" ]; then
+  reporters="$reporters --test-reporter=junit --test-reporter-destination=$BROWSER_JUNIT"
+fi
+exec unshare -n sh -c "ip link set lo up && exec node --test $reporters tests/browser/"

@@ -126,20 +126,28 @@ TEST(BadInput, NothingReachesOtherSockets) {
 
 // --- §12.10 limits -----------------------------------------------------------
 
-TEST(Limits, RateLimitAllowsABurstThenAnswersRateLimited) {
+TEST(Limits, RateLimitAllowsABurstThenDropsTheExcessWithOneNotice) {
   StateMachineConfig config;
   config.limits.rate_limit_per_second = 100;
   Driver d(config);
-  int pongs = 0, limited = 0;
+  int pongs = 0, limited = 0, silent = 0;
   for (int i = 0; i < 150; ++i) {  // 150 messages within 1.5 ms
-    const std::string def = definition_to(d.send(A, R"({"command":"ping"})", 10), A);
+    Outbox out = d.send(A, R"({"command":"ping"})", 10);
+    const std::string def = definition_to(out, A);
     if (def == "pong") ++pongs;
     if (def == "rate_limited") ++limited;
+    if (out.empty()) ++silent;
   }
   EXPECT_EQ(pongs, 100);
-  EXPECT_EQ(limited, 50);
+  EXPECT_EQ(limited, 1) << "the sender is told once, not once per dropped message";
+  EXPECT_EQ(silent, 49);
   // one second later the bucket is full again
   EXPECT_EQ(definition_to(d.send(A, R"({"command":"ping"})", 1'000'000), A), "pong");
+  // and a new burst gets a new notice, counting the 49 dropped silently
+  for (int i = 0; i < 99; ++i) d.send(A, R"({"command":"ping"})", 10);  // the refilled bucket
+  auto notice = only<proto::Error>(d.send(A, R"({"command":"ping"})", 10), A);
+  EXPECT_EQ(notice.definition, "rate_limited");
+  EXPECT_NE(notice.information.find("50 dropped"), std::string::npos) << notice.information;
 }
 
 TEST(Limits, RateLimitIsPerSocket) {

@@ -1,0 +1,95 @@
+#include "server_process.h"
+
+#include <glib/gstdio.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "wait.h"
+
+namespace amsrtc::testing {
+
+ServerProcess::ServerProcess(const std::vector<std::string> &extra_args) {
+  const char *binary = std::getenv("AMSRTC_SERVER");
+  if (binary == nullptr) {
+    ADD_FAILURE() << "AMSRTC_SERVER is not set (meson test sets it)";
+    return;
+  }
+  std::vector<const char *> argv{binary, "--port", "0"};
+  for (const auto &arg : extra_args) argv.push_back(arg.c_str());
+  argv.push_back(nullptr);
+
+  g_autofree char *tmp = g_strdup_printf("%s/amsrtc-server-XXXXXX.log", g_get_tmp_dir());
+  const int fd = g_mkstemp(tmp);
+  if (fd >= 0) close(fd);
+  stderr_path_ = tmp;
+
+  g_autoptr(GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_stderr_file_path(launcher, stderr_path_.c_str());
+  g_autoptr(GError) error = nullptr;
+  process_ = g_subprocess_launcher_spawnv(launcher, argv.data(), &error);
+  if (process_ == nullptr) {
+    ADD_FAILURE() << "cannot start " << binary << ": " << error->message;
+    return;
+  }
+  // The first stdout line is "listening ws://HOST:PORT".
+  g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(process_));
+  g_autofree char *line = g_data_input_stream_read_line(out, nullptr, nullptr, &error);
+  if (line == nullptr || !g_str_has_prefix(line, "listening ")) {
+    ADD_FAILURE() << "server did not print its URL; stderr:\n" << stderr_text();
+    return;
+  }
+  url_ = line + std::strlen("listening ");
+}
+
+ServerProcess::~ServerProcess() {
+  if (process_ != nullptr) {
+    if (running()) kill();
+    g_object_unref(process_);
+  }
+  if (!stderr_path_.empty()) g_unlink(stderr_path_.c_str());
+}
+
+int ServerProcess::port() const {
+  const auto colon = url_.rfind(':');
+  return colon == std::string::npos ? -1 : std::atoi(url_.c_str() + colon + 1);
+}
+
+std::string ServerProcess::websocket_url(const std::string &app) const {
+  return url_ + "/" + app + "/websocket";
+}
+
+bool ServerProcess::running() const {
+  return process_ != nullptr && g_subprocess_get_identifier(process_) != nullptr;
+}
+
+int ServerProcess::terminate(unsigned timeout_ms) {
+  if (process_ == nullptr) return -1;
+  g_subprocess_send_signal(process_, SIGTERM);
+  bool done = false;
+  g_subprocess_wait_async(
+      process_, nullptr,
+      [](GObject *, GAsyncResult *, gpointer flag) { *static_cast<bool *>(flag) = true; }, &done);
+  if (!wait_until([&] { return done; }, timeout_ms)) return -1;
+  return g_subprocess_get_if_exited(process_) ? g_subprocess_get_exit_status(process_) : -1;
+}
+
+void ServerProcess::kill() {
+  if (process_ == nullptr) return;
+  g_subprocess_force_exit(process_);
+  g_subprocess_wait(process_, nullptr, nullptr);
+}
+
+std::string ServerProcess::stderr_text() const {
+  g_autofree char *text = nullptr;
+  if (stderr_path_.empty() || !g_file_get_contents(stderr_path_.c_str(), &text, nullptr, nullptr)) {
+    return {};
+  }
+  return text;
+}
+
+}  // namespace amsrtc::testing
