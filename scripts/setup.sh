@@ -15,7 +15,7 @@ packages=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav gstreamer1.0-tools
   # signaling: WebSocket and JSON
-  libsoup-3.0-dev libjson-glib-dev
+  libsoup-3.0-dev libjson-glib-dev glib-networking
   # tests
   libgtest-dev libgmock-dev iproute2 util-linux python3
 )

@@ -1,7 +1,10 @@
 // Each flow over the wire against the real amsrtc-server process: P2P call
 // with relay, leave and re-pair; a mesh room; keepalive and ICE hint;
 // errors; static files; SIGTERM shutdown.
+#include <glib/gstdio.h>
 #include <gtest/gtest.h>
+
+#include <cstdlib>
 
 #include "server_process.h"
 #include "ws_client.h"
@@ -152,6 +155,43 @@ TEST_F(ServerFlows, SigtermTellsClientsAndExitsCleanly) {
     EXPECT_EQ(c->wait_for<proto::Notification>().definition, "server_will_stop");
     ASSERT_TRUE(c->wait_closed());
     EXPECT_EQ(c->close_code(), 1001);
+  }
+}
+
+// The same keys as the options, read from a GKeyFile; the command line wins.
+TEST(ServerConfig, ConfigFileKeysApplyAndCommandLineWins) {
+  g_autofree char *path = g_build_filename(g_get_tmp_dir(), "amsrtc-server-test.conf", nullptr);
+  ASSERT_TRUE(g_file_set_contents(path,
+                                  "[server]\nroom-member-limit=1\nstun-server=stun:10.0.0.1:1\n"
+                                  "token-secret=\n",
+                                  -1, nullptr));
+  ServerProcess server{{"--config", path, "--stun-server", "stun:127.0.0.1:9"}};
+  ASSERT_FALSE(server.url().empty()) << server.stderr_text();
+  WsClient a, b;
+  ASSERT_TRUE(a.connect_and_wait(server.websocket_url()));
+  ASSERT_TRUE(b.connect_and_wait(server.websocket_url()));
+  a.send(R"({"command":"getIceServerConfig"})");
+  EXPECT_EQ(a.wait_for<proto::IceServerConfig>().stun_server_uri, "stun:127.0.0.1:9");
+  a.send(R"({"command":"joinRoom","room":"r","streamId":"a"})");
+  EXPECT_EQ(a.wait_for<proto::Notification>().definition, "joinedTheRoom");
+  b.send(R"({"command":"joinRoom","room":"r","streamId":"b"})");
+  EXPECT_EQ(b.wait_for<proto::Error>().definition,
+            "main_track_has_max_subtrack_count__not_allowed_to_add_more_subtracks");
+  g_unlink(path);
+}
+
+TEST(ServerConfig, BadOptionsAreRefusedWithAMessage) {
+  const char *binary = std::getenv("AMSRTC_SERVER");
+  ASSERT_NE(binary, nullptr);
+  for (const char *bad : {"--port=70000", "--tls-cert=/nonexistent.pem", "--web-root=/nonexistent",
+                          "--config=/nonexistent.conf", "--bogus"}) {
+    const char *argv[] = {binary, bad, nullptr};
+    g_autofree char *err = nullptr;
+    int status = 0;
+    ASSERT_TRUE(g_spawn_sync(nullptr, const_cast<char **>(argv), nullptr, G_SPAWN_DEFAULT, nullptr,
+                             nullptr, nullptr, &err, &status, nullptr));
+    EXPECT_FALSE(g_spawn_check_wait_status(status, nullptr)) << bad;
+    EXPECT_TRUE(g_str_has_prefix(err, "amsrtc-server: ")) << bad << ": " << err;
   }
 }
 
