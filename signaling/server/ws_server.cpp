@@ -1,6 +1,8 @@
 #include "ws_server.h"
 
+#include <sys/socket.h>
 #include <algorithm>
+
 #include <cstring>
 #include <utility>
 
@@ -12,12 +14,6 @@
 namespace amsrtc::server {
 
 namespace proto = amsrtc::protocol;
-
-struct SignalingServer::Link {
-  SignalingServer *server;
-  ConnectionId id;
-  SoupWebsocketConnection *socket;  // owned (one ref)
-};
 
 bool is_websocket_path(const char *path) {
   // "/{app}/websocket"
@@ -31,14 +27,20 @@ bool is_websocket_path(const char *path) {
 }
 
 SignalingServer::SignalingServer(const ServerOptions &options, StateMachine &state)
-    : options_(options), state_(state) {}
+    : options_(options),
+      state_(state),
+      transport_(
+          WsTransport::Callbacks{
+              [this](ConnectionId id, std::string_view text) { on_text(id, text); },
+              [this](ConnectionId id) { on_binary(id); },
+              [this](ConnectionId id, uint16_t code) { on_closed(id, code); }},
+          // The protocol limit (--max-message-bytes) is enforced by the state
+          // machine, which answers 1009 itself; the transport's own cap stays
+          // above it as a memory safety valve.
+          WsTransport::Limits{std::max<uint64_t>(16 * 1024 * 1024, 4 * options.max_message_bytes),
+                              64 * 1024 * 1024}) {}
 
 SignalingServer::~SignalingServer() {
-  for (auto &[id, link] : links_) {
-    g_signal_handlers_disconnect_by_data(link->socket, link);
-    g_object_unref(link->socket);
-    delete link;
-  }
   if (shutdown_timeout_ != 0) g_source_remove(shutdown_timeout_);
   if (server_ != nullptr) {
     soup_server_disconnect(server_);
@@ -59,12 +61,7 @@ bool SignalingServer::start(std::string &error) {
     }
     soup_server_set_tls_certificate(server_, certificate);
   }
-  // Signaling frames are small JSON; compression would only cost CPU and
-  // open the door to decompression bombs.
-  soup_server_remove_websocket_extension(server_, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   soup_server_add_handler(server_, nullptr, on_http_request, this, nullptr);
-  soup_server_add_websocket_handler(server_, nullptr, nullptr, nullptr, on_websocket, this,
-                                    nullptr);
 
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string(options_.host.c_str());
   if (address == nullptr && options_.host == "localhost") {
@@ -76,12 +73,24 @@ bool SignalingServer::start(std::string &error) {
   }
   g_autoptr(GSocketAddress) socket_address =
       g_inet_socket_address_new(address, static_cast<guint16>(options_.port));
+  // Our own listening socket, because libsoup's has a backlog of 10: a burst
+  // of clients (a room reconnecting after a restart, a load test) would see
+  // dropped SYNs and second-long retries.
   g_autoptr(GError) err = nullptr;
-  if (!soup_server_listen(server_, socket_address,
-                          tls ? SOUP_SERVER_LISTEN_HTTPS : static_cast<SoupServerListenOptions>(0),
-                          &err)) {
+  g_autoptr(GSocket) listener = g_socket_new(g_inet_address_get_family(address),
+                                             G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &err);
+  if (listener != nullptr) {
+    g_socket_set_listen_backlog(listener, SOMAXCONN);
+    if (!g_socket_bind(listener, socket_address, TRUE, &err) || !g_socket_listen(listener, &err)) {
+      g_clear_object(&listener);
+    }
+  }
+  if (listener == nullptr ||
+      !soup_server_listen_socket(
+          server_, listener,
+          tls ? SOUP_SERVER_LISTEN_HTTPS : static_cast<SoupServerListenOptions>(0), &err)) {
     error = "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
-            err->message;
+            (err != nullptr ? err->message : "unknown error");
     return false;
   }
   GSList *uris = soup_server_get_uris(server_);
@@ -100,96 +109,72 @@ void SignalingServer::on_http_request(SoupServer *, SoupServerMessage *message, 
                                       GHashTable *, gpointer self_ptr) {
   auto *self = static_cast<SignalingServer *>(self_ptr);
   if (is_websocket_path(path)) {
-    // A WebSocket handshake is completed by on_websocket(); say so to
-    // anything else that knocks here.
-    SoupMessageHeaders *headers = soup_server_message_get_request_headers(message);
-    if (!soup_message_headers_header_contains(headers, "Upgrade", "websocket")) {
-      static const char kText[] = "this is a WebSocket endpoint\n";
-      soup_server_message_set_status(message, SOUP_STATUS_BAD_REQUEST, nullptr);
-      soup_server_message_set_response(message, "text/plain", SOUP_MEMORY_STATIC, kText,
-                                       sizeof(kText) - 1);
-    }
-    return;
-  }
-  serve_static_file(message, path, self->options_.web_root);
-}
-
-void SignalingServer::on_websocket(SoupServer *, SoupServerMessage *, const char *path,
-                                   SoupWebsocketConnection *socket, gpointer self_ptr) {
-  auto *self = static_cast<SignalingServer *>(self_ptr);
-  if (!is_websocket_path(path) || self->shutdown_done_) {
-    soup_websocket_connection_close(socket, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
-                                    "no such endpoint: use /{app}/websocket");
-    return;
-  }
-  auto *link = new Link{self, self->next_id_++, SOUP_WEBSOCKET_CONNECTION(g_object_ref(socket))};
-  // The protocol limit (--max-message-bytes) is enforced by the state
-  // machine, which closes with 1009 through a clean close handshake the
-  // client can read. libsoup's own cap, which just drops the connection,
-  // stays well above it as a memory safety valve.
-  const std::size_t hard_cap =
-      std::max<std::size_t>(16 * 1024 * 1024, 4 * self->options_.max_message_bytes);
-  soup_websocket_connection_set_max_incoming_payload_size(socket, hard_cap);
-  g_signal_connect(socket, "message", G_CALLBACK(on_ws_message), link);
-  g_signal_connect(socket, "closed", G_CALLBACK(on_ws_closed), link);
-  self->links_[link->id] = link;
-  self->state_.on_open(link->id);
-  g_debug("[conn %" G_GUINT64_FORMAT "] open %s", link->id, path);
-}
-
-void SignalingServer::on_ws_message(SoupWebsocketConnection *, gint type, GBytes *message,
-                                    gpointer link_ptr) {
-  auto *link = static_cast<Link *>(link_ptr);
-  SignalingServer *self = link->server;
-  const ConnectionId id = link->id;
-  Outbox outbox;
-  if (type == SOUP_WEBSOCKET_DATA_TEXT) {
-    gsize size = 0;
-    const auto *data = static_cast<const char *>(g_bytes_get_data(message, &size));
-    outbox = self->state_.on_text(id, std::string_view(data, size), self->now());
+    self->start_websocket(message);
   } else {
-    outbox = self->state_.on_binary(id, self->now());
+    serve_static_file(message, path, self->options_.web_root);
   }
-  self->execute(outbox);  // may close `link`; it is not used afterwards
 }
 
-void SignalingServer::on_ws_closed(SoupWebsocketConnection *socket, gpointer link_ptr) {
-  auto *link = static_cast<Link *>(link_ptr);
-  SignalingServer *self = link->server;
-  const ConnectionId id = link->id;
-  g_debug("[conn %" G_GUINT64_FORMAT "] closed (code %u)", id,
-          soup_websocket_connection_get_close_code(socket));
-  self->links_.erase(id);
-  g_signal_handlers_disconnect_by_data(socket, link);
-  self->execute(self->state_.on_close(id));
-  g_object_unref(socket);  // the emission holds its own ref
-  delete link;
-  self->maybe_finish_shutdown();
+void SignalingServer::start_websocket(SoupServerMessage *message) {
+  g_autoptr(GError) error = nullptr;
+  // No extensions are offered: signaling frames are small JSON, and
+  // permessage-deflate would only cost CPU and invite decompression bombs.
+  if (shutdown_done_ ||
+      !soup_websocket_server_check_handshake(message, nullptr, nullptr, nullptr, &error)) {
+    const std::string text =
+        shutdown_done_ ? "server shutting down\n"
+                       : std::string("this is a WebSocket endpoint: ") + error->message + "\n";
+    soup_server_message_set_status(
+        message, shutdown_done_ ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_BAD_REQUEST,
+        nullptr);
+    soup_server_message_set_response(message, "text/plain", SOUP_MEMORY_COPY, text.c_str(),
+                                     text.size());
+    return;
+  }
+  soup_websocket_server_process_handshake(message, nullptr, nullptr, nullptr, nullptr);
+  // The connection is ours once the 101 response is on the wire.
+  g_signal_connect(message, "wrote-informational", G_CALLBACK(on_upgrade_written), this);
+}
+
+void SignalingServer::on_upgrade_written(SoupServerMessage *message, gpointer self_ptr) {
+  auto *self = static_cast<SignalingServer *>(self_ptr);
+  GSocket *socket = soup_server_message_get_socket(message);
+  const int fd = socket != nullptr ? g_socket_get_fd(socket) : -1;
+  GIOStream *stream = soup_server_message_steal_connection(message);
+  if (stream == nullptr || fd < 0) {
+    g_warning("could not take over an upgraded connection");
+    if (stream != nullptr) g_object_unref(stream);
+    return;
+  }
+  const ConnectionId id = self->next_id_++;
+  self->state_.on_open(id);
+  g_debug("[conn %" G_GUINT64_FORMAT "] open", id);
+  self->transport_.adopt(id, stream, fd);
+}
+
+void SignalingServer::on_text(ConnectionId id, std::string_view text) {
+  execute(state_.on_text(id, text, now()));
+}
+
+void SignalingServer::on_binary(ConnectionId id) { execute(state_.on_binary(id, now())); }
+
+void SignalingServer::on_closed(ConnectionId id, uint16_t code) {
+  g_debug("[conn %" G_GUINT64_FORMAT "] closed (code %u)", id, code);
+  execute(state_.on_close(id));
+  maybe_finish_shutdown();
 }
 
 void SignalingServer::execute(const Outbox &outbox) {
   for (const Output &output : outbox) {
     if (const auto *send = std::get_if<SendMessage>(&output)) {
-      auto it = links_.find(send->to);
-      if (it == links_.end() ||
-          soup_websocket_connection_get_state(it->second->socket) != SOUP_WEBSOCKET_STATE_OPEN) {
-        continue;  // the receiver is already gone
-      }
-      const std::string text = proto::encode(send->message);
-      g_debug("[conn %" G_GUINT64_FORMAT "] <- %s %s", send->to,
-              std::string(proto::command_name(send->message)).c_str(),
-              std::string(proto::stream_id_of(send->message)).c_str());
-      soup_websocket_connection_send_text(it->second->socket, text.c_str());
+      if (!transport_.is_open(send->to)) continue;  // the receiver is already gone
+      g_debug("[conn %" G_GUINT64_FORMAT "] <- %s", send->to,
+              std::string(proto::command_name(send->message)).c_str());
+      transport_.send_text(send->to, proto::encode(send->message));
     } else if (const auto *close = std::get_if<CloseConnection>(&output)) {
-      auto it = links_.find(close->connection);
-      if (it == links_.end() ||
-          soup_websocket_connection_get_state(it->second->socket) != SOUP_WEBSOCKET_STATE_OPEN) {
-        continue;
-      }
       g_info("[conn %" G_GUINT64_FORMAT "] closing: %d %s", close->connection, close->code,
              close->reason.c_str());
-      soup_websocket_connection_close(it->second->socket, static_cast<gushort>(close->code),
-                                      close->reason.c_str());
+      transport_.close(close->connection, static_cast<uint16_t>(close->code), close->reason);
     }
   }
 }
@@ -200,14 +185,14 @@ Clock SignalingServer::now() const {
 
 void SignalingServer::shutdown(std::function<void()> done, unsigned timeout_ms) {
   shutdown_done_ = std::move(done);
-  g_info("shutting down: closing %zu connections", links_.size());
+  g_info("shutting down: closing %zu connections", transport_.size());
   execute(state_.on_shutdown());
   shutdown_timeout_ = g_timeout_add(
       timeout_ms,
       [](gpointer self_ptr) -> gboolean {
         auto *self = static_cast<SignalingServer *>(self_ptr);
         self->shutdown_timeout_ = 0;
-        g_warning("%zu connections did not close in time", self->links_.size());
+        g_warning("%zu connections did not close in time", self->transport_.size());
         if (auto done = std::move(self->shutdown_done_)) done();
         return G_SOURCE_REMOVE;
       },
@@ -216,7 +201,7 @@ void SignalingServer::shutdown(std::function<void()> done, unsigned timeout_ms) 
 }
 
 void SignalingServer::maybe_finish_shutdown() {
-  if (!shutdown_done_ || !links_.empty()) return;
+  if (!shutdown_done_ || transport_.size() != 0) return;
   if (shutdown_timeout_ != 0) {
     g_source_remove(shutdown_timeout_);
     shutdown_timeout_ = 0;

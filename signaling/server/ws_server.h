@@ -1,7 +1,8 @@
 // The I/O side of amsrtc-server: a libsoup 3 SoupServer that accepts
-// WebSocket connections on /{app}/websocket (any application name, any query
-// string), serves --web-root over HTTP on the same port, feeds every frame
-// to the StateMachine and carries out the Outbox it returns.
+// WebSocket upgrades on /{app}/websocket (any application name, any query
+// string) and serves --web-root over HTTP on the same port. Upgraded
+// connections are handed to WsTransport; every message goes to the
+// StateMachine, and the Outbox it returns is carried out here.
 //
 // Single-threaded: everything runs on the thread-default main context of
 // the thread that called start().
@@ -10,11 +11,11 @@
 #include <libsoup/soup.h>
 
 #include <functional>
-#include <map>
 #include <string>
 
 #include "server_options.h"
 #include "state_machine.h"
+#include "ws_transport.h"
 
 namespace amsrtc::server {
 
@@ -34,25 +35,24 @@ class SignalingServer {
   void shutdown(std::function<void()> done, unsigned timeout_ms = 2000);
 
  private:
-  struct Link;  // one WebSocket connection
-
   static void on_http_request(SoupServer *, SoupServerMessage *message, const char *path,
                               GHashTable *, gpointer self);
-  static void on_websocket(SoupServer *, SoupServerMessage *, const char *path,
-                           SoupWebsocketConnection *connection, gpointer self);
-  static void on_ws_message(SoupWebsocketConnection *, gint type, GBytes *message, gpointer link);
-  static void on_ws_closed(SoupWebsocketConnection *, gpointer link);
+  static void on_upgrade_written(SoupServerMessage *message, gpointer self);
+  void start_websocket(SoupServerMessage *message);
 
+  void on_text(ConnectionId id, std::string_view text);
+  void on_binary(ConnectionId id);
+  void on_closed(ConnectionId id, uint16_t code);
   void execute(const Outbox &outbox);
   Clock now() const;
   void maybe_finish_shutdown();
 
   ServerOptions options_;
   StateMachine &state_;
+  WsTransport transport_;
   SoupServer *server_ = nullptr;
   std::string url_;
   ConnectionId next_id_ = 1;
-  std::map<ConnectionId, Link *> links_;
   std::function<void()> shutdown_done_;
   guint shutdown_timeout_ = 0;
 };
