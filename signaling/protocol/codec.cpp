@@ -298,6 +298,11 @@ constexpr auto make_command_table(std::index_sequence<I...>) {
 constexpr auto kCommandTable =
     make_command_table(std::make_index_sequence<std::variant_size_v<Message>>());
 
+struct JsonParserHolder {
+  JsonParser *parser = json_parser_new_immutable();
+  ~JsonParserHolder() { g_object_unref(parser); }
+};
+
 DecodeError make_error(DecodeErrorKind kind, std::string detail = {}) {
   DecodeError error;
   error.kind = kind;
@@ -460,7 +465,10 @@ Decoded decode(std::string_view text, const DecodeLimits &limits) {
       break;
   }
 
-  g_autoptr(JsonParser) parser = json_parser_new_immutable();
+  // One parser per thread, reused: creating a JsonParser (a GObject) per
+  // message was a fifth of the decode cost on the server's relay path.
+  static thread_local JsonParserHolder holder;
+  JsonParser *parser = holder.parser;
   g_autoptr(GError) parse_error = nullptr;
   if (!json_parser_load_from_data(parser, text.data(), static_cast<gssize>(text.size()),
                                   &parse_error)) {

@@ -14,10 +14,14 @@ namespace amsrtc::server {
 // Assigned by the I/O layer, never reused within a server's lifetime.
 using ConnectionId = uint64_t;
 
-// Send `message` as one text frame to connection `to`.
+// Send `message` as one text frame to connection `to`. When `verbatim` is
+// set it is the exact text to send: a relayed message that needs no change
+// goes out as it came in (one fewer encode on the hot path, and unknown
+// members reach the peer untouched).
 struct SendMessage {
   ConnectionId to;
   protocol::Message message;
+  std::string verbatim;
 };
 
 // Close connection `connection` with a WebSocket close code.

@@ -11,13 +11,16 @@ namespace proto = amsrtc::protocol;
 namespace {
 
 // §12.3: the JS SDK throws in ontrack when an offer has no idMapping.
-void prepare_for_relay(proto::TakeConfiguration &message) {
+// Returns true when it had to change the message.
+bool prepare_for_relay(proto::TakeConfiguration &message) {
   if (message.type == proto::SdpType::kOffer && !message.id_mapping) {
     message.id_mapping = proto::IdMapping{};
+    return true;
   }
+  return false;
 }
-void prepare_for_relay(proto::TakeCandidate &) {}
-void prepare_for_relay(proto::PeerMessageCommand &) {}
+bool prepare_for_relay(proto::TakeCandidate &) { return false; }
+bool prepare_for_relay(proto::PeerMessageCommand &) { return false; }
 
 }  // namespace
 
@@ -30,8 +33,9 @@ void StateMachine::relay(Context &ctx, Relayed message) {
       send_error(ctx, "no_peer_associated_before", target, "the other peer has not joined yet");
       return;
     }
-    prepare_for_relay(message);
-    send(ctx.out, partner->connection, std::move(message));
+    // Unchanged messages go out as they came in.
+    const bool changed = prepare_for_relay(message);
+    send(ctx.out, partner->connection, std::move(message), changed ? std::string_view{} : ctx.text);
     return;
   }
   std::string sender_stream_id;
@@ -58,7 +62,7 @@ void StateMachine::relay_peer_message(Context &ctx, proto::PeerMessageCommand me
     auto room = rooms_.find(room_name);
     if (room == rooms_.end()) continue;
     for (const RoomMember &member : room->second.members) {
-      if (member.connection != ctx.sender) send(ctx.out, member.connection, message);
+      if (member.connection != ctx.sender) send(ctx.out, member.connection, message, ctx.text);
     }
     return;
   }

@@ -41,7 +41,7 @@ Outbox StateMachine::on_text(ConnectionId connection, std::string_view text, con
     on_open(connection);
     it = connections_.find(connection);
   }
-  Context ctx{connection, it->second, now, out};
+  Context ctx{connection, it->second, now, out, text};
   // The limit comes first, before any parsing cost (§12.10). The excess is
   // dropped; the sender is told with one rate_limited per second at most,
   // so a flood is not reflected back message for message (answering each
@@ -80,7 +80,7 @@ Outbox StateMachine::on_binary(ConnectionId connection, const Clock &now) {
   Outbox out;
   auto it = connections_.find(connection);
   if (it == connections_.end()) return out;
-  Context ctx{connection, it->second, now, out};
+  Context ctx{connection, it->second, now, out, {}};
   send_error(ctx, "invalid_json", {}, "binary frames are not part of the protocol; send text");
   return out;
 }
@@ -93,7 +93,7 @@ Outbox StateMachine::on_message(ConnectionId connection, const proto::Message &m
     on_open(connection);
     it = connections_.find(connection);
   }
-  Context ctx{connection, it->second, now, out};
+  Context ctx{connection, it->second, now, out, {}};
   dispatch(ctx, message);
   return out;
 }
@@ -188,8 +188,9 @@ void StateMachine::dispatch(Context &ctx, const proto::Message &message) {
       message);
 }
 
-void StateMachine::send(Outbox &out, ConnectionId to, proto::Message message) const {
-  out.push_back(SendMessage{to, std::move(message)});
+void StateMachine::send(Outbox &out, ConnectionId to, proto::Message message,
+                        std::string_view verbatim) const {
+  out.push_back(SendMessage{to, std::move(message), std::string(verbatim)});
 }
 
 void StateMachine::send_error(Context &ctx, std::string_view definition, std::string_view stream_id,

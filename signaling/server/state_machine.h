@@ -113,11 +113,13 @@ class StateMachine {
     Connection &connection;
     const Clock &now;
     Outbox &out;
+    std::string_view text;  // the frame as received; "" from on_message()
   };
 
   // state_machine.cpp
   void dispatch(Context &ctx, const protocol::Message &message);
-  void send(Outbox &out, ConnectionId to, protocol::Message message) const;
+  void send(Outbox &out, ConnectionId to, protocol::Message message,
+            std::string_view verbatim = {}) const;
   void send_error(Context &ctx, std::string_view definition, std::string_view stream_id,
                   std::string information = {}) const;
   bool check_token(Context &ctx, std::string_view token, const TokenRequest &request,

@@ -170,7 +170,11 @@ void SignalingServer::execute(const Outbox &outbox) {
       if (!transport_.is_open(send->to)) continue;  // the receiver is already gone
       g_debug("[conn %" G_GUINT64_FORMAT "] <- %s", send->to,
               std::string(proto::command_name(send->message)).c_str());
-      transport_.send_text(send->to, proto::encode(send->message));
+      if (!send->verbatim.empty()) {
+        transport_.send_text(send->to, send->verbatim);
+      } else {
+        transport_.send_text(send->to, proto::encode(send->message));
+      }
     } else if (const auto *close = std::get_if<CloseConnection>(&output)) {
       g_info("[conn %" G_GUINT64_FORMAT "] closing: %d %s", close->connection, close->code,
              close->reason.c_str());

@@ -1,7 +1,10 @@
 #include "ws_transport.h"
 
 #include <glib-unix.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -60,6 +63,10 @@ void WsTransport::adopt(ConnectionId id, GIOStream *stream, int fd) {
   c->input = G_POLLABLE_INPUT_STREAM(g_io_stream_get_input_stream(stream));
   c->output = G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(stream));
   c->fd = fd;
+  // Signaling is many small messages that should leave at once; Nagle's
+  // algorithm would hold them back until the previous one is acknowledged.
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   epoll_event event{};
   event.events = EPOLLIN | EPOLLRDHUP;
   event.data.u64 = id;

@@ -107,7 +107,8 @@ void RawWsLoop::send_text(std::size_t socket, std::string_view text) {
     header[length++] = static_cast<char>(size & 0xff);
   } else {
     header[length++] = static_cast<char>(0x80 | 127);
-    for (int shift = 56; shift >= 0; shift -= 8) header[length++] = static_cast<char>(size >> shift);
+    for (int shift = 56; shift >= 0; shift -= 8)
+      header[length++] = static_cast<char>(size >> shift);
   }
   for (int i = 0; i < 4; ++i) header[length++] = 0;
   ws.out.append(header, length);
@@ -182,7 +183,8 @@ void RawWsLoop::run(const std::function<bool()> &until, int timeout_ms) {
   while (!until()) {
     const int64_t left = deadline - now_ms();
     if (left <= 0) return;
-    const int n = epoll_wait(epoll_fd_, events, 256, static_cast<int>(std::min<int64_t>(left, 50)));
+    const int n =
+        epoll_wait(epoll_fd_, events, 256, static_cast<int>(std::min<int64_t>(left, tick_ms_)));
     for (int i = 0; i < n; ++i) {
       RawWs &ws = sockets_[events[i].data.u64];
       if (events[i].events & (EPOLLERR | EPOLLHUP)) ws.failed = true;

@@ -34,8 +34,8 @@ class RawWsLoop {
 
   // Opens `count` sockets to ws://127.0.0.1:port/path, `batch` handshakes at
   // a time; returns how many opened within `timeout_ms`.
-  std::size_t connect_all(int port, const std::string &path, std::size_t count,
-                          std::size_t batch, int timeout_ms);
+  std::size_t connect_all(int port, const std::string &path, std::size_t count, std::size_t batch,
+                          int timeout_ms);
 
   void send_text(std::size_t socket, std::string_view text);
   // Runs the loop until `until()` is true or `timeout_ms` passed.
@@ -43,6 +43,8 @@ class RawWsLoop {
   void close_all();
 
   void set_on_text(OnText handler) { on_text_ = std::move(handler); }
+  // Longest wait for events between checks of run()'s condition.
+  void set_tick_ms(int tick_ms) { tick_ms_ = tick_ms; }
   std::size_t size() const { return sockets_.size(); }
   const RawWs &socket(std::size_t i) const { return sockets_[i]; }
 
@@ -56,6 +58,7 @@ class RawWsLoop {
   int epoll_fd_;
   std::vector<RawWs> sockets_;
   OnText on_text_;
+  int tick_ms_ = 50;
 };
 
 // Raises RLIMIT_NOFILE to its hard limit (10,000 idle sockets need it);

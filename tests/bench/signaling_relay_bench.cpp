@@ -13,8 +13,13 @@
 // Then the ratios. Run it through tests/bench/run-signaling-bench.sh, which
 // builds, installs `ws` and runs inside a loopback-only network namespace.
 //
+//   3. open loop: the same sockets send at a fixed aggregate rate (default
+//      20,000 msg/s) for seconds/2, no replies: p50/p99 latency when the
+//      server is not saturated (closed-loop latency is in-flight/throughput);
+// (phase 3 runs right after phase 1 on the same sockets)
+//
 //   signaling-relay-bench --server build/.../amsrtc-server --node-relay tests/bench/node_relay.mjs
-//       [--sockets 1000] [--seconds 20] [--window 1] [--idle 10000]
+//       [--sockets 1000] [--seconds 20] [--window 1] [--rate 20000] [--idle 10000]
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -50,6 +55,7 @@ struct Options {
   int seconds = 20;
   int window = 1;
   std::size_t idle = 10000;
+  double rate = 20000;  // open-loop phase: messages per second, all sockets together
 };
 
 // A server process whose first stdout line is "listening ws://HOST:PORT".
@@ -128,7 +134,10 @@ struct RelayResult {
   double messages_per_second = 0;
   double p50_ms = 0;
   double p99_ms = 0;
-  double server_cpu_percent = 0;   // of one core
+  double open_loop_rate = 0;  // achieved in the fixed-rate phase
+  double open_loop_p50_ms = 0;
+  double open_loop_p99_ms = 0;
+  double server_cpu_percent = 0;  // of one core
   double server_us_per_message = 0;
 };
 
@@ -149,7 +158,8 @@ std::string candidate_message(std::size_t socket) {
 
 double percentile(std::vector<double> &values, double p) {
   if (values.empty()) return 0;
-  const std::size_t index = std::min(values.size() - 1, static_cast<std::size_t>(values.size() * p));
+  const std::size_t index =
+      std::min(values.size() - 1, static_cast<std::size_t>(values.size() * p));
   std::nth_element(values.begin(), values.begin() + static_cast<long>(index), values.end());
   return values[index];
 }
@@ -175,14 +185,23 @@ RelayResult run_relay(const std::vector<std::string> &server_argv, const Options
   for (std::size_t i = 0; i < count; i += 2) {
     loop.send_text(i, R"({"command":"join","streamId":")" + pair_id(i) + R"(","mode":"both"})");
   }
-  loop.run([&] { for (std::size_t i = 0; i < count; i += 2) if (replies[i] < 1) return false; return true; }, 30000);
+  loop.run(
+      [&] {
+        for (std::size_t i = 0; i < count; i += 2)
+          if (replies[i] < 1) return false;
+        return true;
+      },
+      30000);
   for (std::size_t i = 1; i < count; i += 2) {
     loop.send_text(i, R"({"command":"join","streamId":")" + pair_id(i) + R"(","mode":"both"})");
   }
-  loop.run([&] {
-    for (std::size_t i = 0; i < count; ++i) if (replies[i] < (i % 2 == 0 ? 2 : 1)) return false;
-    return true;
-  }, 30000);
+  loop.run(
+      [&] {
+        for (std::size_t i = 0; i < count; ++i)
+          if (replies[i] < (i % 2 == 0 ? 2 : 1)) return false;
+        return true;
+      },
+      30000);
 
   // Closed loop: each arrival triggers the receiver's next message.
   bool measuring = false;
@@ -213,12 +232,46 @@ RelayResult run_relay(const std::vector<std::string> &server_argv, const Options
   measuring = false;
   replying = false;
   loop.run([] { return false; }, 500);  // let the in-flight messages drain
+  const std::size_t throughput_received = received;
+  const double saturated_p50 = percentile(latencies, 0.50);
+  const double saturated_p99 = percentile(latencies, 0.99);
 
-  result.messages_per_second = static_cast<double>(received) / elapsed;
-  result.p50_ms = percentile(latencies, 0.50);
-  result.p99_ms = percentile(latencies, 0.99);
+  // Open loop: a fixed aggregate rate spread over all sockets, no replies;
+  // the latency a client sees when the server is not saturated.
+  latencies.clear();
+  received = 0;
+  measuring = true;
+  loop.set_tick_ms(1);
+  const int64_t open_start = now_us();
+  const int64_t open_end = open_start + int64_t{options.seconds} * 1'000'000 / 2;
+  std::size_t sent = 0, next_socket = 0;
+  loop.run(
+      [&] {
+        const int64_t now = now_us();
+        const auto due =
+            static_cast<std::size_t>(options.rate * static_cast<double>(now - open_start) / 1e6);
+        for (; sent < due && now < open_end; ++sent) {
+          loop.send_text(next_socket, candidate_message(next_socket));
+          next_socket = (next_socket + 1) % count;
+        }
+        return now >= open_end;
+      },
+      options.seconds * 1000);
+  loop.run([&] { return received >= sent; }, 2000);
+  measuring = false;
+  result.open_loop_rate =
+      static_cast<double>(sent) / (static_cast<double>(open_end - open_start) / 1e6);
+  result.open_loop_p50_ms = percentile(latencies, 0.50);
+  result.open_loop_p99_ms = percentile(latencies, 0.99);
+  if (received < sent)
+    std::fprintf(stderr, "open loop: %zu of %zu messages arrived\n", received, sent);
+
+  result.messages_per_second = static_cast<double>(throughput_received) / elapsed;
+  result.p50_ms = saturated_p50;
+  result.p99_ms = saturated_p99;
   result.server_cpu_percent = 100.0 * cpu / elapsed;
-  result.server_us_per_message = received > 0 ? 1e6 * cpu / static_cast<double>(received) : 0;
+  result.server_us_per_message =
+      throughput_received > 0 ? 1e6 * cpu / static_cast<double>(throughput_received) : 0;
   return result;
 }
 
@@ -230,7 +283,8 @@ IdleResult run_idle(const std::vector<std::string> &server_argv, const Options &
   // Let the server settle, then take the baseline.
   loop.run([] { return false; }, 300);
   result.rss_before_kib = server.rss_kib();
-  result.sockets = loop.connect_all(server.port(), "/WebRTCAppEE/websocket", options.idle, 200, 120000);
+  result.sockets =
+      loop.connect_all(server.port(), "/WebRTCAppEE/websocket", options.idle, 200, 120000);
   // One ping each, so every socket has reached the server's handler.
   std::size_t pongs = 0;
   loop.set_on_text([&](std::size_t, std::string_view) { ++pongs; });
@@ -240,16 +294,20 @@ IdleResult run_idle(const std::vector<std::string> &server_argv, const Options &
   loop.run([&] { return pongs >= result.sockets; }, 60000);
   loop.run([] { return false; }, 300);
   result.rss_after_kib = server.rss_kib();
-  result.kib_per_socket = result.sockets > 0 ? static_cast<double>(result.rss_after_kib - result.rss_before_kib) /
-                                                   static_cast<double>(result.sockets)
-                                             : 0;
+  result.kib_per_socket = result.sockets > 0
+                              ? static_cast<double>(result.rss_after_kib - result.rss_before_kib) /
+                                    static_cast<double>(result.sockets)
+                              : 0;
   return result;
 }
 
 void print_relay(const char *name, const RelayResult &r) {
-  std::printf("%-14s %7zu sockets  %10.0f msg/s  p50 %7.3f ms  p99 %7.3f ms  server CPU %5.1f%%  %6.2f us/msg\n",
-              name, r.sockets, r.messages_per_second, r.p50_ms, r.p99_ms, r.server_cpu_percent,
-              r.server_us_per_message);
+  std::printf(
+      "%-14s %5zu sockets  saturated: %8.0f msg/s  p50 %7.3f ms  p99 %7.3f ms  server CPU %5.1f%%  "
+      "%5.2f us/msg\n"
+      "%-14s %5s          open loop: %8.0f msg/s  p50 %7.3f ms  p99 %7.3f ms\n",
+      name, r.sockets, r.messages_per_second, r.p50_ms, r.p99_ms, r.server_cpu_percent,
+      r.server_us_per_message, "", "", r.open_loop_rate, r.open_loop_p50_ms, r.open_loop_p99_ms);
 }
 
 void print_idle(const char *name, const IdleResult &r) {
@@ -262,12 +320,20 @@ Options parse(int argc, char **argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i];
     const char *value = argv[i + 1];
-    if (key == "--server") options.server = value;
-    else if (key == "--node-relay") options.node_relay = value;
-    else if (key == "--sockets") options.sockets = std::strtoul(value, nullptr, 10);
-    else if (key == "--seconds") options.seconds = std::atoi(value);
-    else if (key == "--window") options.window = std::atoi(value);
-    else if (key == "--idle") options.idle = std::strtoul(value, nullptr, 10);
+    if (key == "--server")
+      options.server = value;
+    else if (key == "--node-relay")
+      options.node_relay = value;
+    else if (key == "--sockets")
+      options.sockets = std::strtoul(value, nullptr, 10);
+    else if (key == "--seconds")
+      options.seconds = std::atoi(value);
+    else if (key == "--window")
+      options.window = std::atoi(value);
+    else if (key == "--idle")
+      options.idle = std::strtoul(value, nullptr, 10);
+    else if (key == "--rate")
+      options.rate = std::atof(value);
   }
   return options;
 }
@@ -279,13 +345,19 @@ int main(int argc, char **argv) {
   using namespace amsrtc::bench;
   const Options options = parse(argc, argv);
   if (options.server.empty() || options.node_relay.empty()) {
-    std::fprintf(stderr, "usage: %s --server AMSRTC_SERVER --node-relay NODE_RELAY_MJS [--sockets N] "
-                         "[--seconds S] [--window W] [--idle N]\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s --server AMSRTC_SERVER --node-relay NODE_RELAY_MJS [--sockets N] "
+                 "[--seconds S] [--window W] [--idle N]\n",
+                 argv[0]);
     return 2;
   }
   const long fds = raise_fd_limit();  // inherited by the servers we start
-  std::printf("signaling relay benchmark: %zu sockets, window %d, %d s; idle %zu sockets (fd limit %ld)\n",
-              options.sockets, options.window, options.seconds, options.idle, fds);
+  std::printf(
+      "signaling relay benchmark: %zu sockets; saturated: window %d for %d s; open loop: %.0f "
+      "msg/s "
+      "for %d s; idle: %zu sockets (fd limit %ld)\n",
+      options.sockets, options.window, options.seconds, options.rate, options.seconds / 2,
+      options.idle, fds);
   // Same limits for both: amsrtc's per-socket rate limit is lifted, since
   // the benchmark measures relay capacity, not the limiter.
   const std::vector<std::string> amsrtc{options.server, "--port", "0", "--rate-limit", "0"};
@@ -300,13 +372,15 @@ int main(int argc, char **argv) {
   const IdleResult node_idle = run_idle(node, options);
   print_idle("node ws relay", node_idle);
 
-  std::printf("\nratios (amsrtc / node): throughput %.2fx, p50 %.2fx, p99 %.2fx, CPU per message %.2fx, "
-              "RSS per idle socket %.2fx\n",
-              amsrtc_relay.messages_per_second / std::max(1.0, node_relay.messages_per_second),
-              amsrtc_relay.p50_ms / std::max(1e-9, node_relay.p50_ms),
-              amsrtc_relay.p99_ms / std::max(1e-9, node_relay.p99_ms),
-              amsrtc_relay.server_us_per_message / std::max(1e-9, node_relay.server_us_per_message),
-              amsrtc_idle.kib_per_socket / std::max(1e-9, node_idle.kib_per_socket));
+  std::printf(
+      "\nratios (amsrtc / node): throughput %.2fx, saturated p99 %.2fx, open-loop p50 %.2fx, "
+      "open-loop p99 %.2fx, CPU per message %.2fx, RSS per idle socket %.2fx\n",
+      amsrtc_relay.messages_per_second / std::max(1.0, node_relay.messages_per_second),
+      amsrtc_relay.p99_ms / std::max(1e-9, node_relay.p99_ms),
+      amsrtc_relay.open_loop_p50_ms / std::max(1e-9, node_relay.open_loop_p50_ms),
+      amsrtc_relay.open_loop_p99_ms / std::max(1e-9, node_relay.open_loop_p99_ms),
+      amsrtc_relay.server_us_per_message / std::max(1e-9, node_relay.server_us_per_message),
+      amsrtc_idle.kib_per_socket / std::max(1e-9, node_idle.kib_per_socket));
   const bool ok = amsrtc_relay.sockets > 0 && node_relay.sockets > 0 && amsrtc_idle.sockets > 0 &&
                   node_idle.sockets > 0;
   return ok ? 0 : 1;

@@ -75,6 +75,20 @@ TEST_F(P2p, AnswerAndCandidatesAreRelayedBothWays) {
   EXPECT_EQ(only<proto::TakeCandidate>(out, A).stream_id, "call1");
 }
 
+// Messages that need no change are forwarded as the exact text received
+// (unknown members included); an offer that gets idMapping is re-encoded.
+TEST_F(P2p, UnchangedMessagesAreForwardedVerbatim) {
+  pair_a_and_b();
+  const std::string candidate =
+      R"({"command":"takeCandidate","streamId":"call1","label":0,"id":"0","candidate":"c","x-extra":1})";
+  Outbox out = d.send(A, candidate);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<SendMessage>(out[0]).verbatim, candidate);
+  out = d.send(A, kOffer);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<SendMessage>(out[0]).verbatim, "") << "changed: must be re-encoded";
+}
+
 TEST_F(P2p, PeerMessageCommandIsRelayedUnchanged) {
   pair_a_and_b();
   Outbox out = d.send(
