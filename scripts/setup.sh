@@ -17,7 +17,7 @@ packages=(
   # signaling: WebSocket and JSON
   libsoup-3.0-dev libjson-glib-dev glib-networking
   # tests
-  libgtest-dev libgmock-dev iproute2 util-linux python3
+  libgtest-dev libgmock-dev iproute2 util-linux python3 openssl
 )
 if [[ "${1:-}" == "--browser" ]]; then
   packages+=(chromium)

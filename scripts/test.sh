@@ -11,6 +11,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FRAMES_FUZZ_SECONDS=${FRAMES_FUZZ_SECONDS:-20}
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 
@@ -61,22 +62,27 @@ step "tests (asan+ubsan)" in_loopback_namespace meson test -C build-asan --print
 step "tests (browser)" env AMSRTC_SERVER="$PWD/build/signaling/server/amsrtc-server" \
   BROWSER_JUNIT="$PWD/build/browser-junit.xml" sh tests/browser/run.sh
 
-# 4. Fuzz the decoder with libFuzzer (clang), seeded with the SDK captures.
+# 4. Fuzz the decoder (and the server's WebSocket frame parser) with
+#    libFuzzer (clang); the decoder is seeded with the SDK captures.
+fuzz_one() {  # fuzz_one TARGET SECONDS CORPUS_DIR
+  local target=$1 seconds=$2 corpus=$3
+  build-fuzz/tests/fuzz/"$target" -max_total_time="$seconds" -max_len=8192 \
+    -print_final_stats=1 -artifact_prefix=build-fuzz/"$target"- "$corpus" 2>build-fuzz/"$target".log
+  local status=$?
+  echo "$target: $(grep -E '^Done' build-fuzz/"$target".log)"
+  if ((status != 0)); then tail -40 build-fuzz/"$target".log; fi
+  return $status
+}
 fuzz() {
   CC=clang CXX=clang++ configure build-fuzz -Dfuzzing=true -Dtests=disabled \
     -Db_sanitize=address,undefined -Db_lundef=false || return 1
-  meson compile -C build-fuzz tests/fuzz/decode-fuzzer || return 1
-  local corpus=build-fuzz/corpus
-  rm -rf "$corpus" && mkdir -p "$corpus"
-  python3 scripts/make_fuzz_corpus.py tests/fixtures/ams-sdk-2.16.2 "$corpus"
-  build-fuzz/tests/fuzz/decode-fuzzer -max_total_time="$FUZZ_SECONDS" -max_len=8192 \
-    -print_final_stats=1 -artifact_prefix=build-fuzz/ "$corpus" 2>build-fuzz/fuzz.log
-  local status=$?
-  grep -E '^Done|stat::number_of_executed_units' build-fuzz/fuzz.log
-  if ((status != 0)); then tail -40 build-fuzz/fuzz.log; fi
-  return $status
+  meson compile -C build-fuzz tests/fuzz/decode-fuzzer tests/fuzz/ws-frames-fuzzer || return 1
+  rm -rf build-fuzz/corpus build-fuzz/frames-corpus && mkdir -p build-fuzz/frames-corpus
+  python3 scripts/make_fuzz_corpus.py tests/fixtures/ams-sdk-2.16.2 build-fuzz/corpus
+  fuzz_one decode-fuzzer "$FUZZ_SECONDS" build-fuzz/corpus &&
+    fuzz_one ws-frames-fuzzer "$FRAMES_FUZZ_SECONDS" build-fuzz/frames-corpus
 }
-step "fuzz decode() for ${FUZZ_SECONDS}s" fuzz
+step "fuzz decode() for ${FUZZ_SECONDS}s, WebSocket frames for ${FRAMES_FUZZ_SECONDS}s" fuzz
 
 # Summary: count test cases from meson's JUnit logs (gtest cases included).
 # Failed steps that are not test cases (build, fuzz) count as failures too.

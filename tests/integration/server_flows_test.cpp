@@ -158,6 +158,43 @@ TEST_F(ServerFlows, SigtermTellsClientsAndExitsCleanly) {
   }
 }
 
+// wss:// with --tls-cert/--tls-key: a certificate made for the test, trusted
+// by the client, and the whole WebSocket path (handshake, transport) over TLS.
+TEST(ServerTls, WssWithATestCertificate) {
+  g_autofree char *dir = g_dir_make_tmp("amsrtc-tls-XXXXXX", nullptr);
+  ASSERT_NE(dir, nullptr);
+  const std::string cert = std::string(dir) + "/cert.pem", key = std::string(dir) + "/key.pem";
+  const std::string command =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert;
+  int status = 0;
+  ASSERT_TRUE(g_spawn_command_line_sync(command.c_str(), nullptr, nullptr, &status, nullptr));
+  ASSERT_TRUE(g_spawn_check_wait_status(status, nullptr)) << command;
+
+  ServerProcess server{{"--tls-cert", cert, "--tls-key", key}};
+  ASSERT_TRUE(g_str_has_prefix(server.url().c_str(), "wss://")) << server.url();
+  WsClient a, b;
+  a.trust_ca_file(cert);
+  b.trust_ca_file(cert);
+  ASSERT_TRUE(a.connect_and_wait(server.websocket_url()));
+  ASSERT_TRUE(b.connect_and_wait(server.websocket_url()));
+  a.send(R"({"command":"join","streamId":"secure"})");
+  b.send(R"({"command":"join","streamId":"secure"})");
+  a.wait_for<proto::Start>();
+  a.send(R"({"command":"takeConfiguration","streamId":"secure","type":"offer","sdp":")" +
+         std::string(100000, 'v') + "\"}");
+  EXPECT_EQ(b.wait_for<proto::TakeConfiguration>().sdp.size(), 100000u) << "a large frame over TLS";
+
+  WsClient untrusting;  // does not know the test CA
+  untrusting.connect(server.websocket_url());
+  EXPECT_TRUE(wait_until([&] { return untrusting.failed(); }, 5000));
+  EXPECT_EQ(server.terminate(), 0);
+  g_unlink(cert.c_str());
+  g_unlink(key.c_str());
+  g_rmdir(dir);
+}
+
 // The same keys as the options, read from a GKeyFile; the command line wins.
 TEST(ServerConfig, ConfigFileKeysApplyAndCommandLineWins) {
   g_autofree char *path = g_build_filename(g_get_tmp_dir(), "amsrtc-server-test.conf", nullptr);

@@ -20,6 +20,16 @@ WsClient::~WsClient() {
   g_object_unref(session_);
 }
 
+void WsClient::trust_ca_file(const std::string &pem_file) {
+  g_autoptr(GError) error = nullptr;
+  g_autoptr(GTlsDatabase) database = g_tls_file_database_new(pem_file.c_str(), &error);
+  if (database == nullptr) {
+    ADD_FAILURE() << "cannot load " << pem_file << ": " << error->message;
+    return;
+  }
+  soup_session_set_tls_database(session_, database);
+}
+
 void WsClient::connect(const std::string &url) {
   SoupMessage *message = soup_message_new(SOUP_METHOD_GET, url.c_str());
   if (message == nullptr) {

@@ -26,6 +26,8 @@ class WsClient {
   WsClient(const WsClient &) = delete;
   WsClient &operator=(const WsClient &) = delete;
 
+  // Trusts the CA certificates in `pem_file` (for wss:// with a test CA).
+  void trust_ca_file(const std::string &pem_file);
   // Starts connecting; connected() / failed() tell how it went.
   void connect(const std::string &url);
   // connect() and wait up to `timeout_ms`; false (with a test failure) if
