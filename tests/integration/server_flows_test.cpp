@@ -172,7 +172,12 @@ TEST(ServerTls, WssWithATestCertificate) {
   ASSERT_TRUE(g_spawn_command_line_sync(command.c_str(), nullptr, nullptr, &status, nullptr));
   ASSERT_TRUE(g_spawn_check_wait_status(status, nullptr)) << command;
 
-  ServerProcess server{{"--tls-cert", cert, "--tls-key", key}};
+  // In the sanitizer build, LeakSanitizer (GCC 12's libasan) crashes at exit
+  // in any process that dlopen'ed glib-networking: it misreads the module's
+  // dynamic TLS ("Tracer caught signal 11", DTLS at a bogus address). Leak
+  // checking stays on for every other server process of the suite.
+  ServerProcess server{{"--tls-cert", cert, "--tls-key", key},
+                       {{"ASAN_OPTIONS", "detect_leaks=0"}}};
   ASSERT_TRUE(g_str_has_prefix(server.url().c_str(), "wss://")) << server.url();
   WsClient a, b;
   a.trust_ca_file(cert);

@@ -12,7 +12,8 @@
 
 namespace amsrtc::testing {
 
-ServerProcess::ServerProcess(const std::vector<std::string> &extra_args) {
+ServerProcess::ServerProcess(const std::vector<std::string> &extra_args,
+                             const std::vector<std::pair<std::string, std::string>> &extra_env) {
   const char *binary = std::getenv("AMSRTC_SERVER");
   if (binary == nullptr) {
     ADD_FAILURE() << "AMSRTC_SERVER is not set (meson test sets it)";
@@ -30,6 +31,9 @@ ServerProcess::ServerProcess(const std::vector<std::string> &extra_args) {
   g_autoptr(GSubprocessLauncher) launcher =
       g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_stderr_file_path(launcher, stderr_path_.c_str());
+  for (const auto &[name, value] : extra_env) {
+    g_subprocess_launcher_setenv(launcher, name.c_str(), value.c_str(), TRUE);
+  }
   g_autoptr(GError) error = nullptr;
   process_ = g_subprocess_launcher_spawnv(launcher, argv.data(), &error);
   if (process_ == nullptr) {

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace amsrtc::testing {
@@ -13,7 +14,8 @@ class ServerProcess {
  public:
   // Starts `$AMSRTC_SERVER --port 0 <extra_args>`; fails the test (and
   // leaves url() empty) if it does not print its URL.
-  explicit ServerProcess(const std::vector<std::string> &extra_args = {});
+  explicit ServerProcess(const std::vector<std::string> &extra_args = {},
+                         const std::vector<std::pair<std::string, std::string>> &extra_env = {});
   ~ServerProcess();
 
   const std::string &url() const { return url_; }  // "ws://127.0.0.1:PORT"
