@@ -1,0 +1,277 @@
+#include "peer_session.h"
+
+#include <gst/sdp/sdp.h>
+
+#include <mutex>
+#include <utility>
+
+#include "sdp_utils.h"
+
+GST_DEBUG_CATEGORY_STATIC(amsrtc_session_debug);
+#define GST_CAT_DEFAULT amsrtc_session_debug
+
+namespace amsrtc::session {
+
+namespace proto = amsrtc::protocol;
+
+struct PeerSession::Impl {
+  GstElement *webrtc = nullptr;  // owned ref
+  SessionCallbacks callbacks;
+  gulong candidate_handler = 0;
+
+  std::mutex mutex;  // guards what follows; never held while calling out
+  bool remote_set = false;
+  std::vector<std::pair<unsigned, std::string>> pending_candidates;
+  std::vector<SdpMedia> local_media;
+
+  void error(const std::string &text) {
+    GST_WARNING_OBJECT(webrtc, "%s", text.c_str());
+    if (callbacks.on_error) callbacks.on_error(text);
+  }
+};
+
+namespace {
+
+using WeakImpl = std::weak_ptr<PeerSession::Impl>;
+
+using PromiseHandler = void (*)(std::shared_ptr<PeerSession::Impl>, GstPromise *);
+
+// A promise whose change function calls `handler` with the session, if the
+// session still exists by then.
+GstPromise *promise_for(const std::shared_ptr<PeerSession::Impl> &impl, PromiseHandler handler) {
+  struct Context {
+    WeakImpl impl;
+    PromiseHandler handler;
+  };
+  return gst_promise_new_with_change_func(
+      [](GstPromise *promise, gpointer data) {
+        auto *context = static_cast<Context *>(data);
+        if (auto impl = context->impl.lock()) context->handler(impl, promise);
+      },
+      new Context{impl, handler}, [](gpointer data) { delete static_cast<Context *>(data); });
+}
+
+// The reply's error, or "" when the promise was answered without one.
+std::string promise_error(GstPromise *promise) {
+  if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) return "no reply from webrtcbin";
+  const GstStructure *reply = gst_promise_get_reply(promise);
+  if (reply == nullptr || !gst_structure_has_field(reply, "error")) return {};
+  GError *error = nullptr;
+  gst_structure_get(reply, "error", G_TYPE_ERROR, &error, nullptr);
+  std::string text = error ? error->message : "unknown error";
+  g_clear_error(&error);
+  return text;
+}
+
+std::string sdp_text(const GstWebRTCSessionDescription *description) {
+  gchar *text = gst_sdp_message_as_text(description->sdp);
+  std::string result = text;
+  g_free(text);
+  return result;
+}
+
+// The offer or answer webrtcbin made: check it, set it, then send it.
+void on_description_created(std::shared_ptr<PeerSession::Impl> impl, GstPromise *promise,
+                            const char *field, proto::SdpType type) {
+  if (std::string problem = promise_error(promise); !problem.empty()) {
+    return impl->error(std::string("could not create the ") + field + ": " + problem);
+  }
+  GstWebRTCSessionDescription *description = nullptr;
+  gst_structure_get(gst_promise_get_reply(promise), field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+                    &description, nullptr);
+  if (description == nullptr) return impl->error(std::string("webrtcbin made no ") + field);
+  const std::string text = sdp_text(description);
+  auto media = parse_sdp_media(text);
+  if (!media) {
+    gst_webrtc_session_description_free(description);
+    return impl->error(std::string("webrtcbin made an unparsable ") + field);
+  }
+  const auto problems = check_outgoing_sdp(*media);
+  if (!problems.empty()) {
+    gst_webrtc_session_description_free(description);
+    std::string all;
+    for (const auto &p : problems) all += (all.empty() ? "" : "; ") + p;
+    return impl->error(std::string("our ") + field + " would be refused: " + all);
+  }
+  {
+    std::lock_guard<std::mutex> lock(impl->mutex);
+    impl->local_media = std::move(*media);
+  }
+  GST_LOG_OBJECT(impl->webrtc, "local %s:\n%s", field, text.c_str());
+  // Sent only once set: candidates (which name our mids) follow it.
+  auto *pending = new std::pair<proto::SdpType, std::string>(type, text);
+  GstPromise *set = gst_promise_new_with_change_func(
+      [](GstPromise *p, gpointer data) {
+        auto *context =
+            static_cast<std::pair<WeakImpl, std::pair<proto::SdpType, std::string> *> *>(data);
+        auto impl = context->first.lock();
+        if (!impl) return;
+        if (std::string problem = promise_error(p); !problem.empty()) {
+          return impl->error("could not set our own description: " + problem);
+        }
+        if (impl->callbacks.on_local_description) {
+          impl->callbacks.on_local_description(context->second->first, context->second->second);
+        }
+      },
+      new std::pair<WeakImpl, std::pair<proto::SdpType, std::string> *>(impl, pending),
+      [](gpointer data) {
+        auto *context =
+            static_cast<std::pair<WeakImpl, std::pair<proto::SdpType, std::string> *> *>(data);
+        delete context->second;
+        delete context;
+      });
+  g_signal_emit_by_name(impl->webrtc, "set-local-description", description, set);
+  gst_promise_unref(set);
+  gst_webrtc_session_description_free(description);
+}
+
+void on_offer_created(std::shared_ptr<PeerSession::Impl> impl, GstPromise *promise) {
+  on_description_created(std::move(impl), promise, "offer", proto::SdpType::kOffer);
+}
+
+void on_answer_created(std::shared_ptr<PeerSession::Impl> impl, GstPromise *promise) {
+  on_description_created(std::move(impl), promise, "answer", proto::SdpType::kAnswer);
+}
+
+void flush_candidates(const std::shared_ptr<PeerSession::Impl> &impl) {
+  std::vector<std::pair<unsigned, std::string>> pending;
+  {
+    std::lock_guard<std::mutex> lock(impl->mutex);
+    impl->remote_set = true;
+    pending.swap(impl->pending_candidates);
+  }
+  for (const auto &[mline, candidate] : pending) {
+    g_signal_emit_by_name(impl->webrtc, "add-ice-candidate", mline, candidate.c_str());
+  }
+}
+
+void on_remote_offer_set(std::shared_ptr<PeerSession::Impl> impl, GstPromise *promise) {
+  if (std::string problem = promise_error(promise); !problem.empty()) {
+    return impl->error("the remote offer was refused: " + problem);
+  }
+  flush_candidates(impl);
+  GstPromise *answer = promise_for(impl, on_answer_created);
+  g_signal_emit_by_name(impl->webrtc, "create-answer", nullptr, answer);
+  gst_promise_unref(answer);
+}
+
+void on_remote_answer_set(std::shared_ptr<PeerSession::Impl> impl, GstPromise *promise) {
+  if (std::string problem = promise_error(promise); !problem.empty()) {
+    return impl->error("the remote answer was refused: " + problem);
+  }
+  flush_candidates(impl);
+}
+
+void on_ice_candidate(GstElement *, guint mline, gchar *candidate, gpointer impl_ptr) {
+  auto *impl = static_cast<PeerSession::Impl *>(impl_ptr);
+  std::string mid;
+  {
+    std::lock_guard<std::mutex> lock(impl->mutex);
+    mid = mid_of(impl->local_media, mline);
+  }
+  if (impl->callbacks.on_local_candidate) impl->callbacks.on_local_candidate(mline, mid, candidate);
+}
+
+}  // namespace
+
+std::string webrtcbin_stun_uri(const std::string &uri) {
+  if (g_str_has_prefix(uri.c_str(), "stun:") && !g_str_has_prefix(uri.c_str(), "stun://")) {
+    return "stun://" + uri.substr(5);
+  }
+  return uri;
+}
+
+PeerSession::PeerSession(GstElement *webrtcbin, IceSettings ice, SessionCallbacks callbacks)
+    : impl_(std::make_shared<Impl>()) {
+  static std::once_flag category_once;
+  std::call_once(category_once, [] {
+    GST_DEBUG_CATEGORY_INIT(amsrtc_session_debug, "amsrtcsession", 0, "amsrtc webrtcbin session");
+  });
+  impl_->webrtc = GST_ELEMENT(gst_object_ref(webrtcbin));
+  impl_->callbacks = std::move(callbacks);
+  gst_util_set_object_arg(G_OBJECT(webrtcbin), "bundle-policy", "max-bundle");
+  if (ice.relay_only) gst_util_set_object_arg(G_OBJECT(webrtcbin), "ice-transport-policy", "relay");
+  if (!ice.stun_server.empty()) {
+    g_object_set(webrtcbin, "stun-server", webrtcbin_stun_uri(ice.stun_server).c_str(), nullptr);
+  }
+  for (const std::string &turn : ice.turn_servers) {
+    gboolean added = FALSE;
+    g_signal_emit_by_name(webrtcbin, "add-turn-server", turn.c_str(), &added);
+    if (!added) GST_WARNING_OBJECT(webrtcbin, "webrtcbin refused a TURN server URI");
+  }
+  if (!ice.local_addresses.empty()) {
+    GstObject *agent = nullptr;
+    g_object_get(webrtcbin, "ice-agent", &agent, nullptr);
+    for (const std::string &address : ice.local_addresses) {
+      gboolean added = FALSE;
+      if (agent != nullptr)
+        g_signal_emit_by_name(agent, "add-local-ip-address", address.c_str(), &added);
+      if (!added) GST_WARNING_OBJECT(webrtcbin, "ICE refused local address %s", address.c_str());
+    }
+    if (agent != nullptr) gst_object_unref(agent);
+  }
+  impl_->candidate_handler =
+      g_signal_connect(webrtcbin, "on-ice-candidate", G_CALLBACK(on_ice_candidate), impl_.get());
+}
+
+PeerSession::~PeerSession() {
+  g_signal_handler_disconnect(impl_->webrtc, impl_->candidate_handler);
+  gst_object_unref(impl_->webrtc);
+}
+
+void PeerSession::create_offer() {
+  GstPromise *promise = promise_for(impl_, on_offer_created);
+  g_signal_emit_by_name(impl_->webrtc, "create-offer", nullptr, promise);
+  gst_promise_unref(promise);
+}
+
+void PeerSession::set_remote_description(proto::SdpType type, const std::string &sdp) {
+  GstSDPMessage *message = nullptr;
+  gst_sdp_message_new(&message);
+  if (gst_sdp_message_parse_buffer(reinterpret_cast<const guint8 *>(sdp.data()),
+                                   static_cast<guint>(sdp.size()), message) != GST_SDP_OK ||
+      gst_sdp_message_get_version(message) == nullptr) {
+    gst_sdp_message_free(message);
+    return impl_->error("the remote description is not SDP");
+  }
+  GST_LOG_OBJECT(impl_->webrtc, "remote %s:\n%s",
+                 type == proto::SdpType::kOffer ? "offer" : "answer", sdp.c_str());
+  {
+    // A new offer (renegotiation) starts a new exchange of candidates.
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->remote_set = false;
+  }
+  GstWebRTCSessionDescription *description = gst_webrtc_session_description_new(
+      type == proto::SdpType::kOffer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER,
+      message);  // takes `message`
+  GstPromise *promise = type == proto::SdpType::kOffer ? promise_for(impl_, on_remote_offer_set)
+                                                       : promise_for(impl_, on_remote_answer_set);
+  g_signal_emit_by_name(impl_->webrtc, "set-remote-description", description, promise);
+  gst_promise_unref(promise);
+  gst_webrtc_session_description_free(description);
+}
+
+void PeerSession::add_remote_candidate(unsigned mline, const std::string &candidate) {
+  if (candidate.empty()) return;  // the browser's end-of-candidates
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (!impl_->remote_set) {
+      impl_->pending_candidates.emplace_back(mline, candidate);
+      return;
+    }
+  }
+  g_signal_emit_by_name(impl_->webrtc, "add-ice-candidate", mline, candidate.c_str());
+}
+
+GstWebRTCDataChannel *PeerSession::create_data_channel(const std::string &label) {
+  GstStructure *options =
+      gst_structure_new("data-channel-options", "ordered", G_TYPE_BOOLEAN, TRUE, nullptr);
+  GstWebRTCDataChannel *channel = nullptr;
+  g_signal_emit_by_name(impl_->webrtc, "create-data-channel", label.c_str(), options, &channel);
+  gst_structure_free(options);
+  return channel;
+}
+
+GstElement *PeerSession::webrtcbin() const { return impl_->webrtc; }
+
+}  // namespace amsrtc::session

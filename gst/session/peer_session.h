@@ -1,0 +1,78 @@
+// The code around one webrtcbin that every amsrtc component needs, whether
+// it publishes, plays, calls a peer or is the server's SFU endpoint:
+// offer/answer through GstPromise change functions (never blocking a
+// GStreamer thread), remote candidates held back until the remote
+// description is set, m-line index <-> a=mid for `label`/`id`, repeated
+// offers answered on the same webrtcbin, the ordered data channel, ICE
+// servers and the local addresses ICE may use, and checks on the SDP we send.
+//
+// It knows nothing of signaling: the owner moves SDP and candidates between
+// this and the protocol. Callbacks run on GStreamer threads (webrtcbin's own
+// thread): they must not block and must not destroy the session.
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/webrtc/webrtc.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "signaling/protocol/messages.h"
+
+namespace amsrtc::session {
+
+struct IceSettings {
+  std::string stun_server;                // "stun:host:port" (AMS style) or "stun://host:port"
+  std::vector<std::string> turn_servers;  // "turn://user:password@host:port"
+  bool relay_only = false;                // ice-transport-policy=relay
+  // Addresses ICE may gather host candidates on. libnice skips loopback
+  // unless told (../shared/NOTES.md), so "127.0.0.1" is what loopback tests
+  // and same-machine setups need.
+  std::vector<std::string> local_addresses;
+};
+
+struct SessionCallbacks {
+  // Our offer or answer, set as local description, ready to send.
+  std::function<void(protocol::SdpType type, const std::string &sdp)> on_local_description;
+  // A local ICE candidate with its m-line index and that m-line's a=mid.
+  std::function<void(unsigned mline, const std::string &mid, const std::string &candidate)>
+      on_local_candidate;
+  // Negotiation failed: the sentence says what and why.
+  std::function<void(const std::string &error)> on_error;
+};
+
+class PeerSession {
+ public:
+  // Configures `webrtcbin` (a ref is taken): bundle-policy max-bundle, ICE
+  // servers, transport policy, local addresses. Call before negotiating.
+  PeerSession(GstElement *webrtcbin, IceSettings ice, SessionCallbacks callbacks);
+  ~PeerSession();
+  PeerSession(const PeerSession &) = delete;
+  PeerSession &operator=(const PeerSession &) = delete;
+
+  // Offerer: create an offer, set it locally, hand it to on_local_description.
+  void create_offer();
+  // A remote offer is answered (also a repeated one: renegotiation); a
+  // remote answer completes our offer. Buffered candidates follow it.
+  void set_remote_description(protocol::SdpType type, const std::string &sdp);
+  // A remote candidate (`label` = m-line index). Held until the remote
+  // description is set; empty candidates (end of candidates) are ignored.
+  void add_remote_candidate(unsigned mline, const std::string &candidate);
+  // An ordered data channel labelled `label` (the offerer creates it,
+  // PROTOCOL.md §3.9). Transfer full.
+  GstWebRTCDataChannel *create_data_channel(const std::string &label);
+
+  GstElement *webrtcbin() const;
+
+  struct Impl;  // internal (peer_session.cpp)
+
+ private:
+  std::shared_ptr<Impl> impl_;  // promise callbacks hold weak references
+};
+
+// "stun:host:port" (AMS, browsers) -> "stun://host:port" (webrtcbin).
+std::string webrtcbin_stun_uri(const std::string &uri);
+
+}  // namespace amsrtc::session

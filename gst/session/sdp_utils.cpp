@@ -1,0 +1,161 @@
+#include "sdp_utils.h"
+
+#include <gst/sdp/sdp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+namespace amsrtc::session {
+namespace {
+
+std::string lower(std::string text) {
+  for (char &c : text) c = static_cast<char>(g_ascii_tolower(c));
+  return text;
+}
+
+const char *direction_of(const GstSDPMedia *media) {
+  for (const char *direction : {"sendrecv", "sendonly", "recvonly", "inactive"}) {
+    if (gst_sdp_media_get_attribute_val(media, direction) != nullptr) return direction;
+  }
+  return "sendrecv";
+}
+
+// "96 H264/90000" or "111 opus/48000/2" -> codec (name, clock, channels)
+bool parse_rtpmap(const char *value, SdpCodec &codec) {
+  char *end = nullptr;
+  codec.payload_type = static_cast<unsigned>(std::strtoul(value, &end, 10));
+  if (end == value || *end != ' ') return false;
+  g_auto(GStrv) parts = g_strsplit(end + 1, "/", 3);
+  if (parts[0] == nullptr || parts[1] == nullptr) return false;
+  codec.name = parts[0];
+  codec.clock_rate = static_cast<unsigned>(std::strtoul(parts[1], nullptr, 10));
+  codec.channels =
+      parts[2] != nullptr ? static_cast<unsigned>(std::strtoul(parts[2], nullptr, 10)) : 0;
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::vector<SdpMedia>> parse_sdp_media(std::string_view text) {
+  GstSDPMessage *sdp = nullptr;
+  gst_sdp_message_new(&sdp);
+  if (gst_sdp_message_parse_buffer(reinterpret_cast<const guint8 *>(text.data()),
+                                   static_cast<guint>(text.size()), sdp) != GST_SDP_OK ||
+      gst_sdp_message_get_version(sdp) == nullptr) {
+    gst_sdp_message_free(sdp);
+    return std::nullopt;
+  }
+  std::vector<SdpMedia> result;
+  for (guint i = 0; i < gst_sdp_message_medias_len(sdp); ++i) {
+    const GstSDPMedia *m = gst_sdp_message_get_media(sdp, i);
+    SdpMedia media;
+    media.kind = gst_sdp_media_get_media(m) ? gst_sdp_media_get_media(m) : "";
+    const char *mid = gst_sdp_media_get_attribute_val(m, "mid");
+    media.mid = mid ? mid : "";
+    media.direction = direction_of(m);
+    media.rejected = gst_sdp_media_get_port(m) == 0;
+    for (guint f = 0; f < gst_sdp_media_formats_len(m); ++f) {
+      media.payload_types.push_back(
+          static_cast<unsigned>(std::strtoul(gst_sdp_media_get_format(m, f), nullptr, 10)));
+    }
+    for (guint a = 0; a < gst_sdp_media_attributes_len(m); ++a) {
+      const GstSDPAttribute *attribute = gst_sdp_media_get_attribute(m, a);
+      if (g_strcmp0(attribute->key, "rtpmap") != 0 || attribute->value == nullptr) continue;
+      SdpCodec codec;
+      if (parse_rtpmap(attribute->value, codec)) media.codecs.push_back(codec);
+    }
+    for (guint a = 0; a < gst_sdp_media_attributes_len(m); ++a) {
+      const GstSDPAttribute *attribute = gst_sdp_media_get_attribute(m, a);
+      if (g_strcmp0(attribute->key, "fmtp") != 0 || attribute->value == nullptr) continue;
+      char *end = nullptr;
+      const auto pt = static_cast<unsigned>(std::strtoul(attribute->value, &end, 10));
+      for (SdpCodec &codec : media.codecs) {
+        if (codec.payload_type == pt && end != nullptr) codec.fmtp = end + std::strspn(end, " ");
+      }
+    }
+    result.push_back(std::move(media));
+  }
+  gst_sdp_message_free(sdp);
+  return result;
+}
+
+std::string mid_of(const std::vector<SdpMedia> &media, unsigned mline) {
+  return mline < media.size() ? media[mline].mid : std::string();
+}
+
+std::optional<unsigned> mline_of(const std::vector<SdpMedia> &media, std::string_view mid) {
+  for (unsigned i = 0; i < media.size(); ++i) {
+    if (!mid.empty() && media[i].mid == mid) return i;
+  }
+  return std::nullopt;
+}
+
+std::string describe_codecs(const std::vector<SdpMedia> &media) {
+  std::string text;
+  for (const SdpMedia &m : media) {
+    if (m.rejected || m.codecs.empty()) continue;
+    if (!text.empty()) text += "; ";
+    text += m.kind + ": ";
+    for (std::size_t i = 0; i < m.codecs.size(); ++i) {
+      const SdpCodec &c = m.codecs[i];
+      // Retransmission and FEC helpers say nothing about compatibility.
+      if (c.name == "rtx" || c.name == "red" || c.name == "ulpfec") continue;
+      if (text.back() != ' ') text += ", ";
+      text += c.name + "/" + std::to_string(c.clock_rate);
+      if (c.channels != 0) text += "/" + std::to_string(c.channels);
+    }
+  }
+  return text.empty() ? "no codecs" : text;
+}
+
+std::string fmtp_value(std::string_view fmtp, std::string_view key) {
+  std::size_t at = 0;
+  while (at < fmtp.size()) {
+    std::size_t end = fmtp.find(';', at);
+    if (end == std::string_view::npos) end = fmtp.size();
+    std::string_view item = fmtp.substr(at, end - at);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    const auto equals = item.find('=');
+    if (equals != std::string_view::npos && item.substr(0, equals) == key) {
+      return std::string(item.substr(equals + 1));
+    }
+    at = end + 1;
+  }
+  return {};
+}
+
+std::vector<std::string> check_outgoing_sdp(const std::vector<SdpMedia> &media) {
+  std::vector<std::string> problems;
+  for (unsigned i = 0; i < media.size(); ++i) {
+    const SdpMedia &m = media[i];
+    if (m.rejected || (m.kind != "audio" && m.kind != "video")) continue;
+    const std::string where = "m-line " + std::to_string(i) + " (" + m.kind + ")";
+    for (unsigned pt : m.payload_types) {
+      const bool mapped = std::any_of(m.codecs.begin(), m.codecs.end(),
+                                      [&](const SdpCodec &c) { return c.payload_type == pt; });
+      if (!mapped)
+        problems.push_back(where + ": payload type " + std::to_string(pt) + " has no a=rtpmap");
+    }
+    for (const SdpCodec &c : m.codecs) {
+      const std::string name = lower(c.name);
+      if (name == "h264") {
+        if (fmtp_value(c.fmtp, "packetization-mode") != "1") {
+          problems.push_back(where + ": H264/" + std::to_string(c.payload_type) +
+                             " lacks packetization-mode=1 (browsers would answer mode 0)");
+        }
+        if (fmtp_value(c.fmtp, "profile-level-id").size() != 6) {
+          problems.push_back(where + ": H264/" + std::to_string(c.payload_type) +
+                             " lacks a profile-level-id");
+        }
+      }
+      if (name == "opus" && (c.clock_rate != 48000 || c.channels != 2)) {
+        problems.push_back(where + ": Opus must be opus/48000/2, is opus/" +
+                           std::to_string(c.clock_rate) + "/" + std::to_string(c.channels));
+      }
+    }
+  }
+  return problems;
+}
+
+}  // namespace amsrtc::session

@@ -1,0 +1,50 @@
+// Pure helpers on SDP text (GstSDPMessage underneath): m-line <-> mid, the
+// codecs of each m-line, and the checks our own SDP must pass before it goes
+// to a server (PROTOCOL.md §3.2, §12.11). No webrtcbin, no I/O.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace amsrtc::session {
+
+struct SdpCodec {
+  unsigned payload_type = 0;
+  std::string name;  // as in a=rtpmap: "H264", "VP8", "opus", ...
+  unsigned clock_rate = 0;
+  unsigned channels = 0;  // 0 when the rtpmap has none
+  std::string fmtp;       // the a=fmtp parameters, "" when none
+};
+
+struct SdpMedia {
+  std::string kind;                     // "audio", "video", "application"
+  std::string mid;                      // "" when the m-line has no a=mid
+  std::string direction;                // sendrecv | sendonly | recvonly | inactive
+  bool rejected = false;                // port 0
+  std::vector<unsigned> payload_types;  // as listed on the m= line
+  std::vector<SdpCodec> codecs;         // one per a=rtpmap
+};
+
+// The m-lines of `sdp`, in order; nullopt when it does not parse as SDP.
+std::optional<std::vector<SdpMedia>> parse_sdp_media(std::string_view sdp);
+
+// The a=mid of m-line `mline`, or "" (JS SDK uses `label`, AMS uses `id`).
+std::string mid_of(const std::vector<SdpMedia> &media, unsigned mline);
+// The m-line index of `mid`, or nullopt.
+std::optional<unsigned> mline_of(const std::vector<SdpMedia> &media, std::string_view mid);
+
+// "video: H264/90000, VP8/90000; audio: opus/48000/2" (rejected m-lines left out).
+std::string describe_codecs(const std::vector<SdpMedia> &media);
+
+// What is wrong with an SDP we are about to send, one sentence per problem;
+// empty when it is fine: every payload type of an audio/video m-line has an
+// a=rtpmap; H.264 carries packetization-mode=1 and a profile-level-id;
+// Opus is opus/48000/2.
+std::vector<std::string> check_outgoing_sdp(const std::vector<SdpMedia> &media);
+
+// The value of `key` in an fmtp parameter list ("a=1;b=2"), or "".
+std::string fmtp_value(std::string_view fmtp, std::string_view key);
+
+}  // namespace amsrtc::session

@@ -1,0 +1,232 @@
+// Two GStreamer peers call each other through the real amsrtc-server with
+// the building blocks the elements are made of: signaling/client for the
+// protocol and gst/session around each webrtcbin. Both directions must
+// decode H.264 frames, and the data channel the offerer creates must carry
+// text both ways. Loopback only: ICE is told to use 127.0.0.1.
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "gst/session/peer_session.h"
+#include "server_process.h"
+#include "signaling/client/signaling_client.h"
+#include "wait.h"
+
+namespace amsrtc::testing {
+namespace {
+
+namespace proto = amsrtc::protocol;
+
+// One side of the call: a sending and receiving pipeline, its session and
+// its signaling client, wired together the way amsrtcpeer will be.
+class Peer {
+ public:
+  Peer(const std::string &name, const std::string &server_url, const std::string &stream_id)
+      : name_(name), stream_id_(stream_id) {
+    GError *error = nullptr;
+    pipeline_ = gst_parse_launch(
+        "webrtcbin name=webrtc latency=50 "
+        "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 "
+        "! videoconvert ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 threads=1 "
+        "bitrate=600 ! video/x-h264,profile=constrained-baseline ! h264parse "
+        "! rtph264pay config-interval=-1 aggregate-mode=zero-latency pt=96 "
+        "! application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000 ! webrtc.",
+        &error);
+    if (pipeline_ == nullptr) {
+      ADD_FAILURE() << error->message;
+      g_clear_error(&error);
+      return;
+    }
+    webrtc_ = gst_bin_get_by_name(GST_BIN(pipeline_), "webrtc");
+    g_signal_connect(webrtc_, "pad-added", G_CALLBACK(on_pad_added), this);
+    g_signal_connect(webrtc_, "on-data-channel", G_CALLBACK(on_data_channel), this);
+
+    session::IceSettings ice;
+    ice.local_addresses = {"127.0.0.1"};
+    session_ = std::make_unique<session::PeerSession>(
+        webrtc_, ice,
+        session::SessionCallbacks{
+            [this](proto::SdpType type, const std::string &sdp) {
+              proto::TakeConfiguration message;
+              message.stream_id = stream_id_;
+              message.type = type;
+              message.sdp = sdp;
+              client_->send(message);
+            },
+            [this](unsigned mline, const std::string &mid, const std::string &candidate) {
+              proto::TakeCandidate message;
+              message.stream_id = stream_id_;
+              message.label = mline;
+              message.id = mid;
+              message.candidate = candidate;
+              client_->send(message);
+            },
+            [this](const std::string &error) { record_error(error); }});
+
+    client::ClientConfig config;
+    config.uri = server_url;
+    client_ = std::make_unique<client::SignalingClient>(
+        config, client::ClientCallbacks{
+                    [this](bool) {
+                      proto::Join join;
+                      join.stream_id = stream_id_;
+                      join.mode = "both";
+                      client_->send(join);
+                    },
+                    [this](const proto::Message &message) { on_signal(message); }, nullptr,
+                    [this](const std::string &error) { record_error(error); }});
+  }
+
+  ~Peer() {
+    if (client_) client_->stop();
+    if (pipeline_ != nullptr) {
+      gst_element_set_state(pipeline_, GST_STATE_NULL);
+      session_.reset();
+      if (channel_ != nullptr) g_object_unref(channel_);
+      gst_object_unref(webrtc_);
+      gst_object_unref(pipeline_);
+    }
+  }
+
+  void start() {
+    ASSERT_NE(gst_element_set_state(pipeline_, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    ASSERT_TRUE(client_->start());
+  }
+
+  int frames() const { return frames_; }
+  std::string received_text() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return text_;
+  }
+  std::string errors() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return errors_;
+  }
+  bool channel_open() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return channel_ != nullptr && channel_state() == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
+  }
+  void send_text(const std::string &text) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    g_signal_emit_by_name(channel_, "send-string", text.c_str());
+  }
+
+ private:
+  // Runs on the client's thread.
+  void on_signal(const proto::Message &message) {
+    if (std::holds_alternative<proto::Start>(message)) {
+      // The offerer creates the data channel before its offer (§3.9).
+      GstWebRTCDataChannel *channel = session_->create_data_channel(stream_id_);
+      adopt_channel(channel);
+      session_->create_offer();
+    } else if (const auto *config = std::get_if<proto::TakeConfiguration>(&message)) {
+      session_->set_remote_description(config->type, config->sdp);
+    } else if (const auto *candidate = std::get_if<proto::TakeCandidate>(&message)) {
+      session_->add_remote_candidate(static_cast<unsigned>(candidate->label), candidate->candidate);
+    } else if (const auto *error = std::get_if<proto::Error>(&message)) {
+      record_error("server error " + error->definition);
+    }
+  }
+
+  void adopt_channel(GstWebRTCDataChannel *channel) {
+    g_signal_connect(channel, "on-message-string", G_CALLBACK(on_string), this);
+    std::lock_guard<std::mutex> lock(mutex_);
+    channel_ = channel;
+  }
+
+  GstWebRTCDataChannelState channel_state() const {
+    GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
+    g_object_get(channel_, "ready-state", &state, nullptr);
+    return state;
+  }
+
+  static void on_data_channel(GstElement *, GstWebRTCDataChannel *channel, gpointer self) {
+    static_cast<Peer *>(self)->adopt_channel(GST_WEBRTC_DATA_CHANNEL(g_object_ref(channel)));
+  }
+
+  static void on_string(GstWebRTCDataChannel *, gchar *text, gpointer self_ptr) {
+    auto *self = static_cast<Peer *>(self_ptr);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->text_ += text;
+    g_main_context_wakeup(nullptr);
+  }
+
+  // A remote RTP stream: depayload, decode, count frames.
+  static void on_pad_added(GstElement *, GstPad *pad, gpointer self_ptr) {
+    auto *self = static_cast<Peer *>(self_ptr);
+    if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+    GstElement *decoder = gst_parse_bin_from_description(
+        "rtph264depay ! avdec_h264 ! fakesink name=sink sync=false", TRUE, nullptr);
+    gst_bin_add(GST_BIN(self->pipeline_), decoder);
+    gst_element_sync_state_with_parent(decoder);
+    GstPad *sink = gst_element_get_static_pad(decoder, "sink");
+    gst_pad_link(pad, sink);
+    gst_object_unref(sink);
+    GstElement *fakesink = gst_bin_get_by_name(GST_BIN(decoder), "sink");
+    GstPad *counted = gst_element_get_static_pad(fakesink, "sink");
+    gst_pad_add_probe(
+        counted, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad *, GstPadProbeInfo *, gpointer peer) -> GstPadProbeReturn {
+          ++static_cast<Peer *>(peer)->frames_;
+          g_main_context_wakeup(nullptr);
+          return GST_PAD_PROBE_OK;
+        },
+        self, nullptr);
+    gst_object_unref(counted);
+    gst_object_unref(fakesink);
+  }
+
+  void record_error(const std::string &error) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    errors_ += name_ + ": " + error + "\n";
+    g_main_context_wakeup(nullptr);
+  }
+
+  std::string name_;
+  std::string stream_id_;
+  GstElement *pipeline_ = nullptr;
+  GstElement *webrtc_ = nullptr;
+  std::unique_ptr<session::PeerSession> session_;
+  std::unique_ptr<client::SignalingClient> client_;
+  std::atomic<int> frames_{0};
+  std::mutex mutex_;
+  GstWebRTCDataChannel *channel_ = nullptr;
+  std::string text_;
+  std::string errors_;
+};
+
+TEST(P2pSession, TwoPeersDecodeEachOtherAndTalkOverTheDataChannel) {
+  gst_init(nullptr, nullptr);
+  ServerProcess server;
+  ASSERT_FALSE(server.url().empty());
+  Peer a("a", server.websocket_url(), "call1");
+  Peer b("b", server.websocket_url(), "call1");
+  a.start();
+  b.start();
+  const bool decoded = wait_until(
+      [&] {
+        return (a.frames() >= 60 && b.frames() >= 60) || !a.errors().empty() || !b.errors().empty();
+      },
+      20000);
+  EXPECT_TRUE(decoded && a.errors().empty() && b.errors().empty())
+      << "frames decoded: a " << a.frames() << ", b " << b.frames() << "\n"
+      << a.errors() << b.errors() << "server stderr:\n"
+      << server.stderr_text();
+  EXPECT_GE(a.frames(), 60);
+  EXPECT_GE(b.frames(), 60);
+
+  ASSERT_TRUE(wait_until([&] { return a.channel_open() && b.channel_open(); }, 10000));
+  a.send_text("hello from a");
+  b.send_text("hello from b");
+  EXPECT_TRUE(wait_until(
+      [&] { return b.received_text() == "hello from a" && a.received_text() == "hello from b"; },
+      5000))
+      << "a got '" << a.received_text() << "', b got '" << b.received_text() << "'";
+}
+
+}  // namespace
+}  // namespace amsrtc::testing
