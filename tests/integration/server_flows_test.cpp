@@ -71,6 +71,7 @@ TEST_F(ServerFlows, P2pCallRelayLeaveAndRepair) {
 TEST_F(ServerFlows, SocketCloseStopsThePartner) {
   auto a = client(), b = client();
   a->send(R"({"command":"join","streamId":"call"})");
+  a->wait_for<proto::Notification>();  // a is the first joiner, so a gets start
   b->send(R"({"command":"join","streamId":"call"})");
   a->wait_for<proto::Start>();
   a.reset();  // closes the socket
@@ -127,6 +128,7 @@ TEST_F(ServerFlows, BadInputGetsErrorsAndTheSocketStaysUsable) {
 TEST_F(ServerFlows, OversizedFrameClosesOnlyThatSocketWith1009) {
   auto big = client(), a = client(), b = client();
   a->send(R"({"command":"join","streamId":"call"})");
+  a->wait_for<proto::Notification>();  // a is the first joiner, so a gets start
   b->send(R"({"command":"join","streamId":"call"})");
   a->wait_for<proto::Start>();
   big->send(R"({"command":"takeCandidate","streamId":"x","label":0,"candidate":")" +
@@ -185,6 +187,7 @@ TEST(ServerTls, WssWithATestCertificate) {
   ASSERT_TRUE(a.connect_and_wait(server.websocket_url()));
   ASSERT_TRUE(b.connect_and_wait(server.websocket_url()));
   a.send(R"({"command":"join","streamId":"secure"})");
+  a.wait_for<proto::Notification>();  // a is the first joiner, so a gets start
   b.send(R"({"command":"join","streamId":"secure"})");
   a.wait_for<proto::Start>();
   a.send(R"({"command":"takeConfiguration","streamId":"secure","type":"offer","sdp":")" +
