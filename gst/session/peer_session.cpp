@@ -21,6 +21,8 @@ struct PeerSession::Impl {
 
   std::mutex mutex;  // guards what follows; never held while calling out
   bool remote_set = false;
+  bool offer_wanted = false;  // create_offer() waits for our media's caps
+  GstClockID offer_deadline = nullptr;
   std::vector<std::pair<unsigned, std::string>> pending_candidates;
   std::vector<SdpMedia> local_media;
 
@@ -215,14 +217,114 @@ PeerSession::PeerSession(GstElement *webrtcbin, IceSettings ice, SessionCallback
 }
 
 PeerSession::~PeerSession() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (impl_->offer_deadline != nullptr) {
+      gst_clock_id_unschedule(impl_->offer_deadline);
+      gst_clock_id_unref(impl_->offer_deadline);
+      impl_->offer_deadline = nullptr;
+    }
+  }
   g_signal_handler_disconnect(impl_->webrtc, impl_->candidate_handler);
   gst_object_unref(impl_->webrtc);
 }
 
-void PeerSession::create_offer() {
-  GstPromise *promise = promise_for(impl_, on_offer_created);
-  g_signal_emit_by_name(impl_->webrtc, "create-offer", nullptr, promise);
+namespace {
+
+// True when every sink pad of webrtcbin knows its caps: only then does an
+// offer describe our media fully (H.264 profile-level-id and
+// packetization-mode come from the payloader's caps, which exist once the
+// encoder produced its first frame; ../shared/NOTES.md).
+bool media_described(GstElement *webrtc) {
+  bool described = true;
+  GstIterator *pads = gst_element_iterate_sink_pads(webrtc);
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(pads, &item) == GST_ITERATOR_OK) {
+    GstPad *pad = GST_PAD(g_value_get_object(&item));
+    if (gst_pad_is_linked(pad) && !gst_pad_has_current_caps(pad)) described = false;
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(pads);
+  return described;
+}
+
+void offer_now(const std::shared_ptr<PeerSession::Impl> &impl) {
+  {
+    std::lock_guard<std::mutex> lock(impl->mutex);
+    if (!impl->offer_wanted) return;  // already made (caps and deadline raced)
+    impl->offer_wanted = false;
+    if (impl->offer_deadline != nullptr) {
+      gst_clock_id_unschedule(impl->offer_deadline);
+      gst_clock_id_unref(impl->offer_deadline);
+      impl->offer_deadline = nullptr;
+    }
+  }
+  GstPromise *promise = promise_for(impl, on_offer_created);
+  g_signal_emit_by_name(impl->webrtc, "create-offer", nullptr, promise);
   gst_promise_unref(promise);
+}
+
+}  // namespace
+
+void PeerSession::create_offer() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->offer_wanted = true;
+  }
+  if (media_described(impl_->webrtc)) return offer_now(impl_);
+  // Wait for caps on the pads that lack them, at most 5 s; then offer
+  // anyway and let the SDP checks say what is missing.
+  GST_DEBUG_OBJECT(impl_->webrtc, "offer waits for the caps of our media");
+  GstIterator *pads = gst_element_iterate_sink_pads(impl_->webrtc);
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(pads, &item) == GST_ITERATOR_OK) {
+    GstPad *pad = GST_PAD(g_value_get_object(&item));
+    gst_pad_add_probe(
+        pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        [](GstPad *, GstPadProbeInfo *info, gpointer data) -> GstPadProbeReturn {
+          if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_CAPS) {
+            return GST_PAD_PROBE_OK;
+          }
+          auto impl = static_cast<WeakImpl *>(data)->lock();
+          if (!impl) return GST_PAD_PROBE_REMOVE;
+          // The caps become current after this event passes: check then.
+          gst_element_call_async(
+              impl->webrtc,
+              [](GstElement *, gpointer weak) {
+                auto impl = static_cast<WeakImpl *>(weak)->lock();
+                if (impl && media_described(impl->webrtc)) offer_now(impl);
+              },
+              new WeakImpl(impl), [](gpointer weak) { delete static_cast<WeakImpl *>(weak); });
+          return GST_PAD_PROBE_REMOVE;
+        },
+        new WeakImpl(impl_), [](gpointer data) { delete static_cast<WeakImpl *>(data); });
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(pads);
+
+  GstClock *clock = gst_system_clock_obtain();
+  GstClockID deadline =
+      gst_clock_new_single_shot_id(clock, gst_clock_get_time(clock) + 5 * GST_SECOND);
+  gst_object_unref(clock);
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->offer_deadline = gst_clock_id_ref(deadline);
+  }
+  gst_clock_id_wait_async(
+      deadline,
+      [](GstClock *, GstClockTime, GstClockID, gpointer data) -> gboolean {
+        if (auto impl = static_cast<WeakImpl *>(data)->lock()) {
+          GST_WARNING_OBJECT(impl->webrtc, "no caps on our media after 5 s: offering anyway");
+          offer_now(impl);
+        }
+        return TRUE;
+      },
+      new WeakImpl(impl_), [](gpointer data) { delete static_cast<WeakImpl *>(data); });
+  gst_clock_id_unref(deadline);
+  // The caps may have arrived while the probes were being installed.
+  if (media_described(impl_->webrtc)) offer_now(impl_);
 }
 
 void PeerSession::set_remote_description(proto::SdpType type, const std::string &sdp) {
