@@ -2,8 +2,10 @@
 
 #include <gst/sdp/sdp.h>
 
+#include <functional>
 #include <mutex>
 #include <utility>
+#include <vector>
 
 #include "sdp_utils.h"
 
@@ -21,8 +23,9 @@ struct PeerSession::Impl {
 
   std::mutex mutex;  // guards what follows; never held while calling out
   bool remote_set = false;
-  bool offer_wanted = false;  // create_offer() waits for our media's caps
-  GstClockID offer_deadline = nullptr;
+  // What waits for our media's caps: creating the offer or the answer.
+  std::function<void()> pending_description;
+  GstClockID description_deadline = nullptr;
   std::vector<std::pair<unsigned, std::string>> pending_candidates;
   std::vector<SdpMedia> local_media;
 
@@ -147,14 +150,24 @@ void flush_candidates(const std::shared_ptr<PeerSession::Impl> &impl) {
   }
 }
 
+void when_media_described(const std::shared_ptr<PeerSession::Impl> &impl,
+                          std::function<void()> action);
+
 void on_remote_offer_set(std::shared_ptr<PeerSession::Impl> impl, GstPromise *promise) {
   if (std::string problem = promise_error(promise); !problem.empty()) {
     return impl->error("the remote offer was refused: " + problem);
   }
   flush_candidates(impl);
-  GstPromise *answer = promise_for(impl, on_answer_created);
-  g_signal_emit_by_name(impl->webrtc, "create-answer", nullptr, answer);
-  gst_promise_unref(answer);
+  // Like an offer, an answer made before our encoder's first frame would
+  // lack H.264's profile-level-id.
+  std::weak_ptr<PeerSession::Impl> weak = impl;
+  when_media_described(impl, [weak] {
+    auto impl = weak.lock();
+    if (!impl) return;
+    GstPromise *answer = promise_for(impl, on_answer_created);
+    g_signal_emit_by_name(impl->webrtc, "create-answer", nullptr, answer);
+    gst_promise_unref(answer);
+  });
 }
 
 void on_remote_answer_set(std::shared_ptr<PeerSession::Impl> impl, GstPromise *promise) {
@@ -219,10 +232,10 @@ PeerSession::PeerSession(GstElement *webrtcbin, IceSettings ice, SessionCallback
 PeerSession::~PeerSession() {
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);
-    if (impl_->offer_deadline != nullptr) {
-      gst_clock_id_unschedule(impl_->offer_deadline);
-      gst_clock_id_unref(impl_->offer_deadline);
-      impl_->offer_deadline = nullptr;
+    if (impl_->description_deadline != nullptr) {
+      gst_clock_id_unschedule(impl_->description_deadline);
+      gst_clock_id_unref(impl_->description_deadline);
+      impl_->description_deadline = nullptr;
     }
   }
   g_signal_handler_disconnect(impl_->webrtc, impl_->candidate_handler);
@@ -231,57 +244,68 @@ PeerSession::~PeerSession() {
 
 namespace {
 
-// True when every sink pad of webrtcbin knows its caps: only then does an
-// offer describe our media fully (H.264 profile-level-id and
-// packetization-mode come from the payloader's caps, which exist once the
-// encoder produced its first frame; ../shared/NOTES.md).
-bool media_described(GstElement *webrtc) {
-  bool described = true;
+// The pads feeding webrtcbin's sink pads (linked ones only), with a ref.
+std::vector<GstPad *> feeding_pads(GstElement *webrtc) {
+  std::vector<GstPad *> feeders;
   GstIterator *pads = gst_element_iterate_sink_pads(webrtc);
   GValue item = G_VALUE_INIT;
   while (gst_iterator_next(pads, &item) == GST_ITERATOR_OK) {
-    GstPad *pad = GST_PAD(g_value_get_object(&item));
-    if (gst_pad_is_linked(pad) && !gst_pad_has_current_caps(pad)) described = false;
+    if (GstPad *peer = gst_pad_get_peer(GST_PAD(g_value_get_object(&item))))
+      feeders.push_back(peer);
     g_value_reset(&item);
   }
   g_value_unset(&item);
   gst_iterator_free(pads);
+  return feeders;
+}
+
+// True when the caps of everything we send are known: only then does an
+// offer (or answer) describe our media fully. H.264's profile-level-id and
+// packetization-mode come from the payloader's caps, which exist once the
+// encoder produced its first frame (../shared/NOTES.md). The caps are read
+// on the pads feeding webrtcbin: a webrtcbin sink pad only takes them as
+// current once it is connected, at negotiation time.
+bool media_described(GstElement *webrtc) {
+  bool described = true;
+  for (GstPad *feeder : feeding_pads(webrtc)) {
+    if (!gst_pad_has_current_caps(feeder)) {
+      GST_LOG_OBJECT(feeder, "no caps yet");
+      described = false;
+    }
+    gst_object_unref(feeder);
+  }
   return described;
 }
 
-void offer_now(const std::shared_ptr<PeerSession::Impl> &impl) {
+// Runs the pending offer/answer creation once (caps and deadline may race).
+void describe_now(const std::shared_ptr<PeerSession::Impl> &impl) {
+  std::function<void()> action;
   {
     std::lock_guard<std::mutex> lock(impl->mutex);
-    if (!impl->offer_wanted) return;  // already made (caps and deadline raced)
-    impl->offer_wanted = false;
-    if (impl->offer_deadline != nullptr) {
-      gst_clock_id_unschedule(impl->offer_deadline);
-      gst_clock_id_unref(impl->offer_deadline);
-      impl->offer_deadline = nullptr;
+    action = std::move(impl->pending_description);
+    impl->pending_description = nullptr;
+    if (impl->description_deadline != nullptr) {
+      gst_clock_id_unschedule(impl->description_deadline);
+      gst_clock_id_unref(impl->description_deadline);
+      impl->description_deadline = nullptr;
     }
   }
-  GstPromise *promise = promise_for(impl, on_offer_created);
-  g_signal_emit_by_name(impl->webrtc, "create-offer", nullptr, promise);
-  gst_promise_unref(promise);
+  if (action) action();
 }
 
-}  // namespace
-
-void PeerSession::create_offer() {
+// Creates our offer or answer (`action`) once every sink pad of webrtcbin
+// knows its caps, or after 5 s, when the SDP checks say what is missing.
+void when_media_described(const std::shared_ptr<PeerSession::Impl> &impl,
+                          std::function<void()> action) {
   {
-    std::lock_guard<std::mutex> lock(impl_->mutex);
-    impl_->offer_wanted = true;
+    std::lock_guard<std::mutex> lock(impl->mutex);
+    impl->pending_description = std::move(action);
   }
-  if (media_described(impl_->webrtc)) return offer_now(impl_);
-  // Wait for caps on the pads that lack them, at most 5 s; then offer
-  // anyway and let the SDP checks say what is missing.
-  GST_DEBUG_OBJECT(impl_->webrtc, "offer waits for the caps of our media");
-  GstIterator *pads = gst_element_iterate_sink_pads(impl_->webrtc);
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(pads, &item) == GST_ITERATOR_OK) {
-    GstPad *pad = GST_PAD(g_value_get_object(&item));
+  if (media_described(impl->webrtc)) return describe_now(impl);
+  GST_DEBUG_OBJECT(impl->webrtc, "waiting for the caps of our media before describing it");
+  for (GstPad *feeder : feeding_pads(impl->webrtc)) {
     gst_pad_add_probe(
-        pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        feeder, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
         [](GstPad *, GstPadProbeInfo *info, gpointer data) -> GstPadProbeReturn {
           if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_CAPS) {
             return GST_PAD_PROBE_OK;
@@ -293,38 +317,49 @@ void PeerSession::create_offer() {
               impl->webrtc,
               [](GstElement *, gpointer weak) {
                 auto impl = static_cast<WeakImpl *>(weak)->lock();
-                if (impl && media_described(impl->webrtc)) offer_now(impl);
+                if (impl && media_described(impl->webrtc)) describe_now(impl);
               },
               new WeakImpl(impl), [](gpointer weak) { delete static_cast<WeakImpl *>(weak); });
           return GST_PAD_PROBE_REMOVE;
         },
-        new WeakImpl(impl_), [](gpointer data) { delete static_cast<WeakImpl *>(data); });
-    g_value_reset(&item);
+        new WeakImpl(impl), [](gpointer data) { delete static_cast<WeakImpl *>(data); });
+    gst_object_unref(feeder);
   }
-  g_value_unset(&item);
-  gst_iterator_free(pads);
 
   GstClock *clock = gst_system_clock_obtain();
   GstClockID deadline =
       gst_clock_new_single_shot_id(clock, gst_clock_get_time(clock) + 5 * GST_SECOND);
   gst_object_unref(clock);
   {
-    std::lock_guard<std::mutex> lock(impl_->mutex);
-    impl_->offer_deadline = gst_clock_id_ref(deadline);
+    std::lock_guard<std::mutex> lock(impl->mutex);
+    impl->description_deadline = gst_clock_id_ref(deadline);
   }
   gst_clock_id_wait_async(
       deadline,
       [](GstClock *, GstClockTime, GstClockID, gpointer data) -> gboolean {
         if (auto impl = static_cast<WeakImpl *>(data)->lock()) {
-          GST_WARNING_OBJECT(impl->webrtc, "no caps on our media after 5 s: offering anyway");
-          offer_now(impl);
+          GST_WARNING_OBJECT(impl->webrtc, "no caps on our media after 5 s: describing it anyway");
+          describe_now(impl);
         }
         return TRUE;
       },
-      new WeakImpl(impl_), [](gpointer data) { delete static_cast<WeakImpl *>(data); });
+      new WeakImpl(impl), [](gpointer data) { delete static_cast<WeakImpl *>(data); });
   gst_clock_id_unref(deadline);
   // The caps may have arrived while the probes were being installed.
-  if (media_described(impl_->webrtc)) offer_now(impl_);
+  if (media_described(impl->webrtc)) describe_now(impl);
+}
+
+}  // namespace
+
+void PeerSession::create_offer() {
+  std::weak_ptr<Impl> weak = impl_;
+  when_media_described(impl_, [weak] {
+    auto impl = weak.lock();
+    if (!impl) return;
+    GstPromise *promise = promise_for(impl, on_offer_created);
+    g_signal_emit_by_name(impl->webrtc, "create-offer", nullptr, promise);
+    gst_promise_unref(promise);
+  });
 }
 
 void PeerSession::set_remote_description(proto::SdpType type, const std::string &sdp) {

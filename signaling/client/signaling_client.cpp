@@ -99,8 +99,9 @@ struct SignalingClient::Impl {
       ++self->failed_attempts;
       const std::string reason =
           "cannot connect to " + self->config.uri + ": " + (error ? error->message : "unknown");
-      if (self->config.max_attempts >= 0 &&
-          self->failed_attempts >= static_cast<unsigned>(self->config.max_attempts)) {
+      const int limit =
+          self->connects == 0 ? self->config.max_initial_attempts : self->config.max_attempts;
+      if (limit >= 0 && self->failed_attempts >= static_cast<unsigned>(limit)) {
         return self->fail(reason);
       }
       if (self->callbacks.on_disconnected) self->callbacks.on_disconnected(reason);

@@ -25,6 +25,9 @@ struct ClientConfig {
   unsigned initial_backoff_ms = 500;
   unsigned max_backoff_ms = 10000;
   int max_attempts = -1;  // consecutive failed connects before giving up; -1 = never
+  // The same limit before the first successful connect: a server that was
+  // never reachable is reported fast, one that drops is retried patiently.
+  int max_initial_attempts = -1;
 };
 
 struct ClientCallbacks {

@@ -167,7 +167,7 @@ TEST(SignalingClient, GivesUpOnAnUnreachableServerNamingTheUri) {
   Recorder recorder;
   ClientConfig config = config_for(uri);
   config.initial_backoff_ms = 50;
-  config.max_attempts = 3;
+  config.max_initial_attempts = 3;
   SignalingClient client(config, recorder.callbacks());
   ASSERT_TRUE(client.start());
   ASSERT_TRUE(wait_until([&] { return !recorder.failed().empty(); }, 5000));
@@ -243,7 +243,7 @@ TEST(SignalingClient, WssTrustsTheExtraCaFileAndNothingElse) {
 
   Recorder refusing;
   ClientConfig no_ca = config_for(server.websocket_url());
-  no_ca.max_attempts = 1;
+  no_ca.max_initial_attempts = 1;
   SignalingClient without_ca(no_ca, refusing.callbacks());
   ASSERT_TRUE(without_ca.start());
   EXPECT_TRUE(wait_until([&] { return !refusing.failed().empty(); }, 5000));

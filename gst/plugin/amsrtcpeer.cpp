@@ -1,0 +1,477 @@
+/**
+ * SECTION:element-amsrtcpeer
+ * @title: amsrtcpeer
+ *
+ * A one-to-one WebRTC call through an Ant Media Server compatible signaling
+ * server (amsrtc-server, or AMS Enterprise): the bin joins `stream-id`
+ * (PROTOCOL.md §3.4), and whichever peer joined first offers once the other
+ * arrives. Media goes peer to peer; the server relays only signaling.
+ *
+ * Request sink pads `video_%u` / `audio_%u` take raw video/audio (encoded
+ * here: H.264 constrained baseline by default, VP8 or VP9 with
+ * `video-codec`; Opus) or already-encoded H.264/VP8/VP9/Opus (parsed and
+ * payloaded, never transcoded). Request them before going to PLAYING.
+ * Remote tracks appear as sometimes src pads `video_<stream id>` /
+ * `audio_<stream id>`, decoded unless `decode=false`; when the other peer
+ * leaves they get EOS and are removed, and the bin waits for the next peer.
+ *
+ * |[
+ * gst-launch-1.0 amsrtcpeer name=p server=ws://127.0.0.1:5080/WebRTCAppEE/websocket stream-id=call1
+ * \
+ *     videotestsrc is-live=true ! p.video_0  audiotestsrc is-live=true ! p.audio_0 \
+ *     p. ! videoconvert ! autovideosink
+ * ]|
+ */
+#include "amsrtcpeer.h"
+
+#include <memory>
+#include <mutex>
+#include <sstream>
+
+#include "media_chains.h"
+#include "peer_controller.h"
+
+GST_DEBUG_CATEGORY(amsrtc_peer_debug);
+#define GST_CAT_DEFAULT amsrtc_peer_debug
+
+namespace {
+
+using amsrtc::plugin::LocalTrack;
+using amsrtc::plugin::PeerController;
+using amsrtc::plugin::PeerSettings;
+using amsrtc::plugin::SendSettings;
+using amsrtc::plugin::VideoCodec;
+
+constexpr const char *kDefaultServer = "ws://127.0.0.1:5080/WebRTCAppEE/websocket";
+constexpr guint kDefaultVideoBitrate = 1500;
+constexpr guint kDefaultLatency = 50;
+
+enum {
+  PROP_0,
+  PROP_SERVER,
+  PROP_STREAM_ID,
+  PROP_TOKEN,
+  PROP_CA_FILE,
+  PROP_VIDEO_CODEC,
+  PROP_VIDEO_BITRATE,
+  PROP_LATENCY,
+  PROP_DATA_CHANNEL,
+  PROP_DECODE,
+  PROP_LOCAL_ADDRESSES,
+  PROP_STUN_SERVER,
+  PROP_TURN_SERVERS,
+  PROP_ICE_TRANSPORT_POLICY,
+};
+
+GstStaticPadTemplate video_sink_template =
+    GST_STATIC_PAD_TEMPLATE("video_%u", GST_PAD_SINK, GST_PAD_REQUEST,
+                            GST_STATIC_CAPS("video/x-raw; video/x-h264; video/x-vp8; video/x-vp9"));
+GstStaticPadTemplate audio_sink_template = GST_STATIC_PAD_TEMPLATE(
+    "audio_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS("audio/x-raw; audio/x-opus"));
+GstStaticPadTemplate video_src_template =
+    GST_STATIC_PAD_TEMPLATE("video_%s", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS_ANY);
+GstStaticPadTemplate audio_src_template =
+    GST_STATIC_PAD_TEMPLATE("audio_%s", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS_ANY);
+
+GType video_codec_get_type() {
+  static GType type = 0;
+  if (g_once_init_enter(&type)) {
+    static const GEnumValue values[] = {
+        {static_cast<gint>(VideoCodec::kH264), "H.264 constrained baseline", "h264"},
+        {static_cast<gint>(VideoCodec::kVP8), "VP8", "vp8"},
+        {static_cast<gint>(VideoCodec::kVP9), "VP9", "vp9"},
+        {0, nullptr, nullptr}};
+    g_once_init_leave(&type, g_enum_register_static("GstAmsRtcVideoCodec", values));
+  }
+  return type;
+}
+
+GType ice_policy_get_type() {
+  static GType type = 0;
+  if (g_once_init_enter(&type)) {
+    static const GEnumValue values[] = {{0, "Use every candidate", "all"},
+                                        {1, "Use TURN relay candidates only", "relay"},
+                                        {0, nullptr, nullptr}};
+    g_once_init_leave(&type, g_enum_register_static("GstAmsRtcIceTransportPolicy", values));
+  }
+  return type;
+}
+
+std::vector<std::string> split_list(const std::string &text) {
+  std::vector<std::string> items;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+std::string join_list(const std::vector<std::string> &items) {
+  std::string text;
+  for (const auto &item : items) text += (text.empty() ? "" : ",") + item;
+  return text;
+}
+
+}  // namespace
+
+struct GstAmsRtcPeerPriv {
+  std::mutex settings_mutex;  // the properties
+  PeerSettings settings;
+  SendSettings send;
+
+  std::mutex tracks_mutex;
+  std::vector<LocalTrack> tracks;
+  guint next_video = 0;
+  guint next_audio = 0;
+
+  std::unique_ptr<PeerController> controller;  // between PLAYING and READY
+};
+
+G_DEFINE_TYPE(GstAmsRtcPeer, gst_ams_rtc_peer, GST_TYPE_BIN);
+GST_ELEMENT_REGISTER_DEFINE(amsrtcpeer, "amsrtcpeer", GST_RANK_NONE, GST_TYPE_AMS_RTC_PEER);
+
+namespace {
+
+GstAmsRtcPeerPriv *priv(gpointer self) { return GST_AMS_RTC_PEER(self)->priv; }
+
+void post_error(GstAmsRtcPeer *self, const std::string &text, const std::string &debug,
+                const std::string &definition) {
+  GST_ERROR_OBJECT(self, "%s (%s)", text.c_str(), debug.c_str());
+  GstStructure *details =
+      gst_structure_new("amsrtc-error", "definition", G_TYPE_STRING, definition.c_str(), nullptr);
+  gst_element_message_full_with_details(
+      GST_ELEMENT(self), GST_MESSAGE_ERROR, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE,
+      g_strdup(text.c_str()), g_strdup(debug.c_str()), __FILE__, GST_FUNCTION, __LINE__, details);
+}
+
+void post_peer_message(GstAmsRtcPeer *self, const char *name, const std::string &peer) {
+  gst_element_post_message(
+      GST_ELEMENT(self),
+      gst_message_new_element(
+          GST_OBJECT(self), gst_structure_new(name, "peer", G_TYPE_STRING, peer.c_str(), nullptr)));
+}
+
+// The send chain is built when the input's caps are known: raw input gets
+// an encoder, encoded input only a parser and payloader.
+GstPadProbeReturn on_input_caps(GstPad *pad, GstPadProbeInfo *info, gpointer self_ptr) {
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+  auto *self = GST_AMS_RTC_PEER(self_ptr);
+  GstCaps *caps = nullptr;
+  gst_event_parse_caps(event, &caps);
+  SendSettings send;
+  {
+    std::lock_guard<std::mutex> lock(priv(self)->settings_mutex);
+    send = priv(self)->send;
+  }
+  GstElement *queue = gst_pad_get_parent_element(pad);
+  const bool audio = g_str_has_prefix(GST_ELEMENT_NAME(queue), "input_audio");
+  const std::string description =
+      amsrtc::plugin::send_chain_description(caps, send, audio ? 111 : 96);
+  std::string error;
+  GstElement *chain =
+      description.empty() ? nullptr : amsrtc::plugin::make_chain(description, error);
+  if (chain == nullptr) {
+    gchar *text = gst_caps_to_string(caps);
+    GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("Cannot send this format."),
+                      ("caps %s: %s", text, description.empty() ? "not supported" : error.c_str()));
+    g_free(text);
+    gst_object_unref(queue);
+    return GST_PAD_PROBE_DROP;
+  }
+  GST_INFO_OBJECT(self, "sending %s through: %s", GST_ELEMENT_NAME(queue), description.c_str());
+  gst_bin_add(GST_BIN(self), chain);
+  gst_element_sync_state_with_parent(chain);
+  gchar *tee_name = g_strdup_printf("tee_%s", GST_ELEMENT_NAME(queue) + strlen("input_"));
+  GstElement *tee = gst_bin_get_by_name(GST_BIN(self), tee_name);
+  g_free(tee_name);
+  gst_element_link_many(queue, chain, tee, nullptr);
+  gst_object_unref(tee);
+  gst_object_unref(queue);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+}  // namespace
+
+static GstPad *gst_ams_rtc_peer_request_new_pad(GstElement *element, GstPadTemplate *templ,
+                                                const gchar *, const GstCaps *) {
+  auto *self = GST_AMS_RTC_PEER(element);
+  const bool audio = g_str_has_prefix(GST_PAD_TEMPLATE_NAME_TEMPLATE(templ), "audio");
+  guint index;
+  {
+    std::lock_guard<std::mutex> lock(priv(self)->tracks_mutex);
+    index = audio ? priv(self)->next_audio++ : priv(self)->next_video++;
+  }
+  const std::string name = std::string(audio ? "audio_" : "video_") + std::to_string(index);
+  GstElement *queue = gst_element_factory_make("queue", ("input_" + name).c_str());
+  GstElement *tee = gst_element_factory_make("tee", ("tee_" + name).c_str());
+  g_object_set(tee, "allow-not-linked", TRUE, nullptr);  // until a peer is there
+  gst_bin_add_many(GST_BIN(self), queue, tee, nullptr);
+  gst_element_sync_state_with_parent(queue);
+  gst_element_sync_state_with_parent(tee);
+
+  GstPad *target = gst_element_get_static_pad(queue, "sink");
+  gst_pad_add_probe(target, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_input_caps, self, nullptr);
+  GstPad *pad = gst_ghost_pad_new_from_template(name.c_str(), target, templ);
+  gst_object_unref(target);
+  gst_pad_set_active(pad, TRUE);
+  gst_element_add_pad(element, pad);
+
+  LocalTrack track{audio ? "audio" : "video", tee};
+  {
+    std::lock_guard<std::mutex> lock(priv(self)->tracks_mutex);
+    priv(self)->tracks.push_back(track);
+  }
+  if (priv(self)->controller) priv(self)->controller->add_track(track);
+  return pad;
+}
+
+static void gst_ams_rtc_peer_release_pad(GstElement *element, GstPad *pad) {
+  gst_pad_set_active(pad, FALSE);
+  gst_element_remove_pad(element, pad);
+}
+
+static GstStateChangeReturn gst_ams_rtc_peer_change_state(GstElement *element,
+                                                          GstStateChange transition) {
+  auto *self = GST_AMS_RTC_PEER(element);
+  GstStateChangeReturn ret =
+      GST_ELEMENT_CLASS(gst_ams_rtc_peer_parent_class)->change_state(element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE) return ret;
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      ret = GST_STATE_CHANGE_NO_PREROLL;  // live: no preroll
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_PLAYING: {
+      if (priv(self)->controller) break;
+      PeerSettings settings;
+      {
+        std::lock_guard<std::mutex> lock(priv(self)->settings_mutex);
+        settings = priv(self)->settings;
+      }
+      auto controller = std::make_unique<PeerController>(
+          GST_BIN(self), settings,
+          amsrtc::plugin::PeerEvents{
+              [self](const std::string &text, const std::string &debug,
+                     const std::string &definition) { post_error(self, text, debug, definition); },
+              [self](const std::string &peer) {
+                post_peer_message(self, "amsrtc/peer-joined", peer);
+              },
+              [self](const std::string &peer) {
+                post_peer_message(self, "amsrtc/peer-left", peer);
+              }});
+      {
+        std::lock_guard<std::mutex> lock(priv(self)->tracks_mutex);
+        for (const LocalTrack &track : priv(self)->tracks) controller->add_track(track);
+      }
+      if (!controller->start()) return GST_STATE_CHANGE_FAILURE;
+      priv(self)->controller = std::move(controller);
+      break;
+    }
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      priv(self)->controller.reset();  // leaves, closes, removes the remotes
+      break;
+    default:
+      break;
+  }
+  return ret;
+}
+
+static void gst_ams_rtc_peer_set_property(GObject *object, guint id, const GValue *value,
+                                          GParamSpec *pspec) {
+  auto *p = priv(object);
+  std::lock_guard<std::mutex> lock(p->settings_mutex);
+  auto string_of = [value] {
+    return std::string(g_value_get_string(value) ? g_value_get_string(value) : "");
+  };
+  switch (id) {
+    case PROP_SERVER:
+      p->settings.server = string_of();
+      break;
+    case PROP_STREAM_ID:
+      p->settings.stream_id = string_of();
+      break;
+    case PROP_TOKEN:
+      p->settings.token = string_of();
+      break;
+    case PROP_CA_FILE:
+      p->settings.ca_file = string_of();
+      break;
+    case PROP_VIDEO_CODEC:
+      p->send.video_codec = static_cast<VideoCodec>(g_value_get_enum(value));
+      break;
+    case PROP_VIDEO_BITRATE:
+      p->send.video_bitrate_kbps = g_value_get_uint(value);
+      break;
+    case PROP_LATENCY:
+      p->settings.latency_ms = g_value_get_uint(value);
+      break;
+    case PROP_DATA_CHANNEL:
+      p->settings.data_channel = g_value_get_boolean(value);
+      break;
+    case PROP_DECODE:
+      p->settings.decode = g_value_get_boolean(value);
+      break;
+    case PROP_LOCAL_ADDRESSES:
+      p->settings.ice.local_addresses = split_list(string_of());
+      break;
+    case PROP_STUN_SERVER:
+      p->settings.ice.stun_server = string_of();
+      break;
+    case PROP_TURN_SERVERS:
+      p->settings.ice.turn_servers = split_list(string_of());
+      break;
+    case PROP_ICE_TRANSPORT_POLICY:
+      p->settings.ice.relay_only = g_value_get_enum(value) == 1;
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+static void gst_ams_rtc_peer_get_property(GObject *object, guint id, GValue *value,
+                                          GParamSpec *pspec) {
+  auto *p = priv(object);
+  std::lock_guard<std::mutex> lock(p->settings_mutex);
+  switch (id) {
+    case PROP_SERVER:
+      g_value_set_string(value, p->settings.server.c_str());
+      break;
+    case PROP_STREAM_ID:
+      g_value_set_string(value, p->settings.stream_id.c_str());
+      break;
+    case PROP_TOKEN:
+      g_value_set_string(value, p->settings.token.c_str());
+      break;
+    case PROP_CA_FILE:
+      g_value_set_string(value, p->settings.ca_file.c_str());
+      break;
+    case PROP_VIDEO_CODEC:
+      g_value_set_enum(value, static_cast<gint>(p->send.video_codec));
+      break;
+    case PROP_VIDEO_BITRATE:
+      g_value_set_uint(value, p->send.video_bitrate_kbps);
+      break;
+    case PROP_LATENCY:
+      g_value_set_uint(value, p->settings.latency_ms);
+      break;
+    case PROP_DATA_CHANNEL:
+      g_value_set_boolean(value, p->settings.data_channel);
+      break;
+    case PROP_DECODE:
+      g_value_set_boolean(value, p->settings.decode);
+      break;
+    case PROP_LOCAL_ADDRESSES:
+      g_value_set_string(value, join_list(p->settings.ice.local_addresses).c_str());
+      break;
+    case PROP_STUN_SERVER:
+      g_value_set_string(value, p->settings.ice.stun_server.c_str());
+      break;
+    case PROP_TURN_SERVERS:
+      g_value_set_string(value, join_list(p->settings.ice.turn_servers).c_str());
+      break;
+    case PROP_ICE_TRANSPORT_POLICY:
+      g_value_set_enum(value, p->settings.ice.relay_only ? 1 : 0);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+static void gst_ams_rtc_peer_finalize(GObject *object) {
+  delete GST_AMS_RTC_PEER(object)->priv;
+  G_OBJECT_CLASS(gst_ams_rtc_peer_parent_class)->finalize(object);
+}
+
+static void gst_ams_rtc_peer_init(GstAmsRtcPeer *self) {
+  self->priv = new GstAmsRtcPeerPriv();
+  self->priv->settings.server = kDefaultServer;
+  GST_OBJECT_FLAG_SET(self, GST_ELEMENT_FLAG_SOURCE);
+}
+
+static void gst_ams_rtc_peer_class_init(GstAmsRtcPeerClass *klass) {
+  GST_DEBUG_CATEGORY_INIT(amsrtc_peer_debug, "amsrtcpeer", 0, "amsrtc P2P call bin");
+  auto *object_class = G_OBJECT_CLASS(klass);
+  auto *element_class = GST_ELEMENT_CLASS(klass);
+  object_class->set_property = gst_ams_rtc_peer_set_property;
+  object_class->get_property = gst_ams_rtc_peer_get_property;
+  object_class->finalize = gst_ams_rtc_peer_finalize;
+  element_class->request_new_pad = gst_ams_rtc_peer_request_new_pad;
+  element_class->release_pad = gst_ams_rtc_peer_release_pad;
+  element_class->change_state = gst_ams_rtc_peer_change_state;
+
+  constexpr auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                  GST_PARAM_MUTABLE_READY);
+  g_object_class_install_property(
+      object_class, PROP_SERVER,
+      g_param_spec_string("server", "Server",
+                          "Signaling server: ws://host:port/app/websocket or wss://...",
+                          kDefaultServer, flags));
+  g_object_class_install_property(
+      object_class, PROP_STREAM_ID,
+      g_param_spec_string("stream-id", "Stream id",
+                          "The call to join ([A-Za-z0-9_.-], both peers use the same id)", nullptr,
+                          flags));
+  g_object_class_install_property(
+      object_class, PROP_TOKEN,
+      g_param_spec_string("token", "Token", "Access token (JWT) when the server requires one",
+                          nullptr, flags));
+  g_object_class_install_property(
+      object_class, PROP_CA_FILE,
+      g_param_spec_string("ca-file", "CA file",
+                          "PEM file of extra CAs trusted for wss:// (system CAs always are)",
+                          nullptr, flags));
+  g_object_class_install_property(
+      object_class, PROP_VIDEO_CODEC,
+      g_param_spec_enum("video-codec", "Video codec", "Codec for raw video input",
+                        video_codec_get_type(), static_cast<gint>(VideoCodec::kH264), flags));
+  g_object_class_install_property(
+      object_class, PROP_VIDEO_BITRATE,
+      g_param_spec_uint("video-bitrate", "Video bitrate", "Encoder bitrate for raw video (kbit/s)",
+                        50, 50000, kDefaultVideoBitrate, flags));
+  g_object_class_install_property(
+      object_class, PROP_LATENCY,
+      g_param_spec_uint("latency", "Latency", "Receive jitterbuffer latency (ms)", 0, 10000,
+                        kDefaultLatency, flags));
+  g_object_class_install_property(
+      object_class, PROP_DATA_CHANNEL,
+      g_param_spec_boolean("data-channel", "Data channel",
+                           "Open the ordered data channel labelled with the stream id", TRUE,
+                           flags));
+  g_object_class_install_property(
+      object_class, PROP_DECODE,
+      g_param_spec_boolean("decode", "Decode",
+                           "Decode remote tracks; FALSE gives depayloaded encoded output", TRUE,
+                           flags));
+  g_object_class_install_property(
+      object_class, PROP_LOCAL_ADDRESSES,
+      g_param_spec_string("local-addresses", "Local addresses",
+                          "Comma-separated addresses ICE may use besides its own choice "
+                          "(libnice skips loopback: set 127.0.0.1 for same-machine calls)",
+                          nullptr, flags));
+  g_object_class_install_property(
+      object_class, PROP_STUN_SERVER,
+      g_param_spec_string("stun-server", "STUN server", "stun:host:port", nullptr, flags));
+  g_object_class_install_property(
+      object_class, PROP_TURN_SERVERS,
+      g_param_spec_string("turn-servers", "TURN servers",
+                          "Comma-separated turn://user:password@host:port URIs", nullptr, flags));
+  g_object_class_install_property(
+      object_class, PROP_ICE_TRANSPORT_POLICY,
+      g_param_spec_enum("ice-transport-policy", "ICE transport policy",
+                        "all, or relay to use TURN only", ice_policy_get_type(), 0, flags));
+
+  gst_element_class_add_static_pad_template(element_class, &video_sink_template);
+  gst_element_class_add_static_pad_template(element_class, &audio_sink_template);
+  gst_element_class_add_static_pad_template(element_class, &video_src_template);
+  gst_element_class_add_static_pad_template(element_class, &audio_src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "Ant Media WebRTC P2P peer", "Source/Sink/Network/WebRTC",
+      "One-to-one WebRTC call through an Ant Media Server compatible signaling server",
+      "amsrtc developers");
+  gst_type_mark_as_plugin_api(video_codec_get_type(), static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(ice_policy_get_type(), static_cast<GstPluginAPIFlags>(0));
+}

@@ -1,0 +1,345 @@
+#include "peer_controller.h"
+
+#include "media_chains.h"
+
+GST_DEBUG_CATEGORY_EXTERN(amsrtc_peer_debug);
+#define GST_CAT_DEFAULT amsrtc_peer_debug
+
+namespace amsrtc::plugin {
+
+namespace proto = amsrtc::protocol;
+
+struct PeerController::Remote {
+  PeerController *owner;
+  std::string peer;    // the remote's stream id (in P2P, the call id)
+  GstElement *webrtc;  // in the bin
+  std::unique_ptr<session::PeerSession> session;
+  GstWebRTCDataChannel *channel = nullptr;  // owned ref, when we created it
+  struct Branch {
+    GstElement *tee;
+    GstPad *tee_pad;  // request pad of the tee
+    GstElement *queue;
+  };
+  std::vector<Branch> branches;
+  struct Output {
+    GstElement *chain;  // receive chain in the bin
+    GstPad *ghost;      // our src pad
+  };
+  std::mutex outputs_mutex;  // pad-added runs on streaming threads
+  std::vector<Output> outputs;
+};
+
+PeerController::PeerController(GstBin *bin, PeerSettings settings, PeerEvents events)
+    : bin_(bin), settings_(std::move(settings)), events_(std::move(events)) {}
+
+PeerController::~PeerController() { stop(); }
+
+void PeerController::add_track(const LocalTrack &track) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  tracks_.push_back(track);
+}
+
+bool PeerController::start() {
+  if (settings_.stream_id.empty()) {
+    events_.error("No stream id to call.", "set the stream-id property", "");
+    return false;
+  }
+  client::ClientConfig config;
+  config.uri = settings_.server;
+  config.ca_file = settings_.ca_file;
+  // Never reached: an error after 3 tries (about 2 s). Lost later: retried
+  // with backoff until it comes back, then the call is joined again.
+  config.max_initial_attempts = 3;
+  client_ = std::make_unique<client::SignalingClient>(
+      config, client::ClientCallbacks{
+                  [this](bool reconnected) { on_connected(reconnected); },
+                  [this](const proto::Message &message) { on_message(message); },
+                  [this](const std::string &reason) {
+                    GST_WARNING_OBJECT(bin_, "signaling connection lost: %s; reconnecting",
+                                       reason.c_str());
+                  },
+                  [this](const std::string &error) {
+                    events_.error("Could not connect to the signaling server.",
+                                  error + " (check the server property)", "");
+                  }});
+  if (!client_->start()) {
+    events_.error("The signaling server URI is not a WebSocket URI.",
+                  "server=" + settings_.server + ": use ws://host:port/app/websocket or wss://...",
+                  "");
+    client_.reset();
+    return false;
+  }
+  return true;
+}
+
+void PeerController::stop() {
+  if (client_) {
+    proto::Leave leave;
+    leave.stream_id = settings_.stream_id;
+    client_->send(leave);
+    client_->stop();  // sends what is queued, closes, joins the thread
+    client_.reset();
+  }
+  std::vector<std::string> peers;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto &[peer, remote] : remotes_) peers.push_back(peer);
+  }
+  for (const auto &peer : peers) remove_remote(peer);
+}
+
+void PeerController::send(proto::Message message) {
+  if (client_) client_->send(std::move(message));
+}
+
+void PeerController::on_connected(bool reconnected) {
+  if (reconnected) {
+    // The server forgot the old socket's call: start over.
+    GST_INFO_OBJECT(bin_, "signaling reconnected: joining %s again", settings_.stream_id.c_str());
+    std::vector<std::string> peers;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const auto &[peer, remote] : remotes_) peers.push_back(peer);
+    }
+    for (const auto &peer : peers) remove_remote(peer);
+  }
+  proto::Join join;
+  join.stream_id = settings_.stream_id;
+  join.mode = "both";
+  join.token = settings_.token;
+  send(join);
+}
+
+void PeerController::on_message(const proto::Message &message) {
+  const std::string &call = settings_.stream_id;
+  if (const auto *start = std::get_if<proto::Start>(&message)) {
+    if (start->stream_id != call) return;
+    // The partner arrived and we are the offerer (PROTOCOL.md §3.4).
+    auto remote = ensure_remote(call);
+    if (settings_.data_channel && remote->channel == nullptr) {
+      remote->channel = remote->session->create_data_channel(call);
+    }
+    remote->session->create_offer();
+  } else if (const auto *config = std::get_if<proto::TakeConfiguration>(&message)) {
+    if (config->stream_id != call) return;
+    auto remote = config->type == proto::SdpType::kOffer ? ensure_remote(call) : nullptr;
+    if (remote == nullptr) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = remotes_.find(call);
+      if (it != remotes_.end()) remote = it->second;
+    }
+    if (remote) remote->session->set_remote_description(config->type, config->sdp);
+  } else if (const auto *candidate = std::get_if<proto::TakeCandidate>(&message)) {
+    std::shared_ptr<Remote> remote;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = remotes_.find(candidate->stream_id);
+      if (it != remotes_.end()) remote = it->second;
+    }
+    if (remote) {
+      remote->session->add_remote_candidate(static_cast<unsigned>(candidate->label),
+                                            candidate->candidate);
+    }
+  } else if (const auto *stop = std::get_if<proto::Stop>(&message)) {
+    // The partner left; we stay joined and wait for the next one (§12.2).
+    remove_remote(stop->stream_id);
+  } else if (const auto *error = std::get_if<proto::Error>(&message)) {
+    switch (error->kind()) {
+      case proto::ErrorKind::kNoPeerAssociatedBefore:
+        // Candidates still trickling when the partner left: harmless.
+        GST_DEBUG_OBJECT(bin_, "server: no_peer_associated_before for %s",
+                         error->stream_id.c_str());
+        break;
+      case proto::ErrorKind::kStreamIdInUse:
+        events_.error("The call already has two peers.",
+                      "stream id " + call + " is in use; choose another stream-id",
+                      error->definition);
+        break;
+      case proto::ErrorKind::kUnauthorizedAccess:
+        events_.error("The server refused the token.",
+                      "unauthorized_access for " + call + ": " + error->information +
+                          " (set a valid token property)",
+                      error->definition);
+        break;
+      default:
+        events_.error("The signaling server reported an error.",
+                      error->definition + ": " + error->information, error->definition);
+        break;
+    }
+  }
+}
+
+std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std::string &peer) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = remotes_.find(peer);
+    if (it != remotes_.end()) return it->second;
+  }
+  auto remote = std::make_shared<Remote>();
+  remote->owner = this;
+  remote->peer = peer;
+  remote->webrtc = gst_element_factory_make("webrtcbin", nullptr);
+  if (remote->webrtc == nullptr) {
+    events_.error("webrtcbin is missing.", "install gstreamer1.0-plugins-bad and gstreamer1.0-nice",
+                  "");
+    return remote;
+  }
+  g_object_set(remote->webrtc, "latency", settings_.latency_ms, nullptr);
+  gst_bin_add(bin_, remote->webrtc);
+  const std::string stream_id = settings_.stream_id;
+  Remote *raw = remote.get();
+  remote->session = std::make_unique<session::PeerSession>(
+      remote->webrtc, settings_.ice,
+      session::SessionCallbacks{
+          [this, stream_id](proto::SdpType type, const std::string &sdp) {
+            proto::TakeConfiguration message;
+            message.stream_id = stream_id;
+            message.type = type;
+            message.sdp = sdp;
+            send(message);
+          },
+          [this, stream_id](unsigned mline, const std::string &mid, const std::string &candidate) {
+            proto::TakeCandidate message;
+            message.stream_id = stream_id;
+            message.label = mline;
+            message.id = mid;
+            message.candidate = candidate;
+            send(message);
+          },
+          [this](const std::string &error) {
+            events_.error("WebRTC negotiation failed.", error, "");
+          }});
+  g_signal_connect(remote->webrtc, "pad-added", G_CALLBACK(on_pad_added), raw);
+  std::vector<LocalTrack> tracks;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    tracks = tracks_;
+    remotes_[peer] = remote;
+  }
+  // webrtcbin first, then the branches feeding it: a queue that pushes into
+  // a webrtcbin still in NULL gets FLUSHING and stops for good.
+  gst_element_sync_state_with_parent(remote->webrtc);
+  for (const LocalTrack &track : tracks) link_track(*remote, track);
+  GST_INFO_OBJECT(bin_, "call with %s formed", peer.c_str());
+  if (events_.peer_joined) events_.peer_joined(peer);
+  return remote;
+}
+
+void PeerController::link_track(Remote &remote, const LocalTrack &track) {
+  GstElement *queue = gst_element_factory_make("queue", nullptr);
+  g_object_set(queue, "max-size-time", 200 * GST_MSECOND, "max-size-buffers", 0u, "max-size-bytes",
+               0u, "leaky", 2 /* downstream: drop old */, nullptr);
+  gst_bin_add(bin_, queue);
+  GstPad *sink = gst_element_request_pad_simple(remote.webrtc, "sink_%u");
+  GstPad *queue_src = gst_element_get_static_pad(queue, "src");
+  gst_pad_link(queue_src, sink);
+  gst_object_unref(queue_src);
+  gst_object_unref(sink);
+  gst_element_sync_state_with_parent(queue);
+  GstPad *tee_pad = gst_element_request_pad_simple(track.tee, "src_%u");
+  GstPad *queue_sink = gst_element_get_static_pad(queue, "sink");
+  gst_pad_link(tee_pad, queue_sink);
+  gst_object_unref(queue_sink);
+  remote.branches.push_back({track.tee, tee_pad, queue});
+}
+
+void PeerController::on_pad_added(GstElement *, GstPad *pad, gpointer remote_ptr) {
+  auto *remote = static_cast<Remote *>(remote_ptr);
+  if (GST_PAD_DIRECTION(pad) == GST_PAD_SRC) remote->owner->expose_remote_pad(*remote, pad);
+}
+
+// A remote track: receive chain, then a src pad named after the remote.
+void PeerController::expose_remote_pad(Remote &remote, GstPad *pad) {
+  GstCaps *caps = gst_pad_get_current_caps(pad);
+  if (caps == nullptr) caps = gst_pad_query_caps(pad, nullptr);
+  const GstStructure *s = gst_caps_get_structure(caps, 0);
+  const char *media = gst_structure_get_string(s, "media");
+  const std::string kind = media != nullptr ? media : "video";
+  const std::string description = receive_chain_description(caps, settings_.decode);
+  gst_caps_unref(caps);
+  std::string error;
+  GstElement *chain = description.empty() ? nullptr : make_chain(description, error);
+  if (chain == nullptr) {
+    GST_WARNING_OBJECT(bin_, "cannot receive this track (%s): dropped", error.c_str());
+    chain = gst_element_factory_make("fakesink", nullptr);
+    gst_bin_add(bin_, chain);
+    gst_element_sync_state_with_parent(chain);
+    GstPad *sink = gst_element_get_static_pad(chain, "sink");
+    gst_pad_link(pad, sink);
+    gst_object_unref(sink);
+    return;
+  }
+  gst_bin_add(bin_, chain);
+  gst_element_sync_state_with_parent(chain);
+  GstPad *chain_sink = gst_element_get_static_pad(chain, "sink");
+  gst_pad_link(pad, chain_sink);
+  gst_object_unref(chain_sink);
+
+  GstPad *chain_src = gst_element_get_static_pad(chain, "src");
+  std::string name = kind + "_" + remote.peer;
+  // A second track of the same kind from the same peer gets a suffix.
+  for (int n = 1; GstPad *existing = gst_element_get_static_pad(GST_ELEMENT(bin_), name.c_str());
+       ++n) {
+    gst_object_unref(existing);
+    name = kind + "_" + remote.peer + "_" + std::to_string(n);
+  }
+  GstPadTemplate *templ = gst_element_class_get_pad_template(
+      GST_ELEMENT_GET_CLASS(bin_), kind == "audio" ? "audio_%s" : "video_%s");
+  GstPad *ghost = gst_ghost_pad_new_from_template(name.c_str(), chain_src, templ);
+  gst_object_unref(chain_src);
+  gst_pad_set_active(ghost, TRUE);
+  {
+    std::lock_guard<std::mutex> lock(remote.outputs_mutex);
+    remote.outputs.push_back({chain, ghost});
+  }
+  GST_INFO_OBJECT(bin_, "new src pad %s (%s)", name.c_str(), description.c_str());
+  gst_element_add_pad(GST_ELEMENT(bin_), ghost);
+}
+
+void PeerController::remove_remote(const std::string &peer) {
+  std::shared_ptr<Remote> remote;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = remotes_.find(peer);
+    if (it == remotes_.end()) return;
+    remote = it->second;
+    remotes_.erase(it);
+  }
+  GST_INFO_OBJECT(bin_, "%s left: EOS on its pads, removing them", peer.c_str());
+  // Stop sending to it first: the tee branches go.
+  for (const auto &branch : remote->branches) {
+    gst_element_release_request_pad(branch.tee, branch.tee_pad);
+    gst_object_unref(branch.tee_pad);
+    gst_element_set_state(branch.queue, GST_STATE_NULL);
+    gst_bin_remove(bin_, branch.queue);
+  }
+  if (remote->webrtc != nullptr) {
+    g_signal_handlers_disconnect_by_data(remote->webrtc, remote.get());
+  }
+  // Downstream learns the track ended, then the pads disappear.
+  std::vector<Remote::Output> outputs;
+  {
+    std::lock_guard<std::mutex> lock(remote->outputs_mutex);
+    outputs.swap(remote->outputs);
+  }
+  for (const auto &output : outputs) {
+    GstPad *sink = gst_element_get_static_pad(output.chain, "sink");
+    gst_pad_send_event(sink, gst_event_new_eos());
+    gst_object_unref(sink);
+  }
+  if (remote->webrtc != nullptr) {
+    remote->session.reset();
+    gst_element_set_state(remote->webrtc, GST_STATE_NULL);
+    gst_bin_remove(bin_, remote->webrtc);
+  }
+  for (const auto &output : outputs) {
+    gst_pad_set_active(output.ghost, FALSE);
+    gst_element_remove_pad(GST_ELEMENT(bin_), output.ghost);
+    gst_element_set_state(output.chain, GST_STATE_NULL);
+    gst_bin_remove(bin_, output.chain);
+  }
+  if (remote->channel != nullptr) g_object_unref(remote->channel);
+  if (events_.peer_left) events_.peer_left(peer);
+}
+
+}  // namespace amsrtc::plugin

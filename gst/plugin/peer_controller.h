@@ -1,0 +1,91 @@
+// The logic of amsrtcpeer, apart from its GObject shell: the P2P call flow
+// of PROTOCOL.md §3.4 over signaling/client, one webrtcbin (and PeerSession)
+// per remote peer, and the elements around it inside the bin.
+//
+//   local track:  app pad -> [send chain] -> tee allow-not-linked
+//                 tee -> queue -> webrtcbin (one branch per remote: a track
+//                 is encoded once however many peers receive it)
+//   remote track: webrtcbin src -> [receive chain] -> ghost src pad
+//                 "video_<remote stream id>" / "audio_<remote stream id>"
+//
+// Threads: protocol events arrive on the signaling client's thread, media
+// events on GStreamer threads; `mutex_` guards the remotes and is never held
+// while calling into GStreamer or the client.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "gst/session/peer_session.h"
+#include "signaling/client/signaling_client.h"
+
+namespace amsrtc::plugin {
+
+struct PeerSettings {
+  std::string server;     // ws:// or wss:// URI
+  std::string stream_id;  // the call (P2P join id)
+  std::string token;
+  std::string ca_file;
+  unsigned latency_ms = 50;  // receive jitterbuffer
+  bool data_channel = true;
+  bool decode = true;
+  session::IceSettings ice;
+};
+
+// What the controller tells its element.
+struct PeerEvents {
+  std::function<void(const std::string &text, const std::string &debug,
+                     const std::string &definition)>
+      error;                                                 // fatal: post an element error
+  std::function<void(const std::string &peer)> peer_joined;  // a call formed
+  std::function<void(const std::string &peer)> peer_left;    // its pads got EOS and are gone
+};
+
+struct LocalTrack {
+  std::string kind;  // "video" or "audio"
+  GstElement *tee;   // in the bin; the controller links a branch per remote
+};
+
+class PeerController {
+ public:
+  PeerController(GstBin *bin, PeerSettings settings, PeerEvents events);
+  ~PeerController();  // stop()s
+
+  // A local track whose tee exists in the bin.
+  void add_track(const LocalTrack &track);
+  // Connects and joins; returns false (after posting an error) when the
+  // settings cannot work (no stream id, not a ws:// URI).
+  bool start();
+  // Leaves, closes the socket, removes every remote's elements.
+  void stop();
+
+ private:
+  struct Remote;
+
+  void on_connected(bool reconnected);
+  void on_message(const protocol::Message &message);
+  void send(protocol::Message message);
+
+  std::shared_ptr<Remote> ensure_remote(const std::string &peer);
+  void remove_remote(const std::string &peer);
+  void link_track(Remote &remote, const LocalTrack &track);
+  static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer remote);
+  void expose_remote_pad(Remote &remote, GstPad *pad);
+
+  GstBin *bin_;  // not owned: the element owns us
+  PeerSettings settings_;
+  PeerEvents events_;
+  std::unique_ptr<client::SignalingClient> client_;
+
+  std::mutex mutex_;
+  std::vector<LocalTrack> tracks_;
+  std::map<std::string, std::shared_ptr<Remote>> remotes_;
+};
+
+}  // namespace amsrtc::plugin

@@ -1,0 +1,212 @@
+// amsrtcpeer in real pipelines against the real amsrtc-server on loopback:
+// two pipelines call each other and decode video and audio; one leaves and
+// the other's pads get EOS and go away without an error; a third pipeline
+// joins the same stream id and the call forms again.
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "server_process.h"
+#include "wait.h"
+
+namespace amsrtc::testing {
+namespace {
+
+// One pipeline: test sources into amsrtcpeer, each remote track into a
+// counting fakesink.
+class PeerPipeline {
+ public:
+  PeerPipeline(const std::string &server_url, const std::string &stream_id) {
+    const std::string description =
+        "amsrtcpeer name=p server=" + server_url + " stream-id=" + stream_id +
+        " local-addresses=127.0.0.1 "
+        "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 "
+        "! p.video_0 "
+        "audiotestsrc is-live=true wave=ticks ! audio/x-raw,rate=48000,channels=2 ! p.audio_0";
+    GError *error = nullptr;
+    pipeline_ = gst_parse_launch(description.c_str(), &error);
+    if (pipeline_ == nullptr) {
+      ADD_FAILURE() << error->message;
+      g_clear_error(&error);
+      return;
+    }
+    peer_ = gst_bin_get_by_name(GST_BIN(pipeline_), "p");
+    g_signal_connect(peer_, "pad-added", G_CALLBACK(on_pad_added), this);
+    g_signal_connect(peer_, "pad-removed", G_CALLBACK(on_pad_removed), this);
+    GstBus *bus = gst_element_get_bus(pipeline_);
+    gst_bus_add_signal_watch(bus);
+    g_signal_connect(bus, "message::error", G_CALLBACK(on_error), this);
+    gst_object_unref(bus);
+  }
+
+  ~PeerPipeline() {
+    if (pipeline_ == nullptr) return;
+    stop();
+    GstBus *bus = gst_element_get_bus(pipeline_);
+    gst_bus_remove_signal_watch(bus);
+    gst_object_unref(bus);
+    gst_object_unref(peer_);
+    gst_object_unref(pipeline_);
+  }
+
+  void play() {
+    ASSERT_NE(gst_element_set_state(pipeline_, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  }
+  void stop() { gst_element_set_state(pipeline_, GST_STATE_NULL); }
+
+  int buffers(const std::string &pad) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return counts_[pad];
+  }
+  bool saw_eos(const std::string &pad) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return eos_.count(pad) != 0;
+  }
+  bool has_pad(const std::string &pad) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return pads_.count(pad) != 0;
+  }
+  std::string errors() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return errors_;
+  }
+  void reset_counts() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    counts_.clear();
+    eos_.clear();
+  }
+
+ private:
+  static void on_pad_added(GstElement *, GstPad *pad, gpointer self_ptr) {
+    auto *self = static_cast<PeerPipeline *>(self_ptr);
+    if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+    const std::string name = GST_PAD_NAME(pad);
+    GstElement *sink = gst_element_factory_make("fakesink", nullptr);
+    g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+    gst_bin_add(GST_BIN(self->pipeline_), sink);
+    gst_element_sync_state_with_parent(sink);
+    GstPad *sink_pad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_link(pad, sink_pad);
+    auto *context = new std::pair<PeerPipeline *, std::string>(self, name);
+    gst_pad_add_probe(
+        sink_pad,
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
+                                     GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+        [](GstPad *, GstPadProbeInfo *info, gpointer data) -> GstPadProbeReturn {
+          auto *ctx = static_cast<std::pair<PeerPipeline *, std::string> *>(data);
+          std::lock_guard<std::mutex> lock(ctx->first->mutex_);
+          if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+            ++ctx->first->counts_[ctx->second];
+          } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS) {
+            ctx->first->eos_.insert(ctx->second);
+          }
+          g_main_context_wakeup(nullptr);
+          return GST_PAD_PROBE_OK;
+        },
+        context,
+        [](gpointer data) { delete static_cast<std::pair<PeerPipeline *, std::string> *>(data); });
+    gst_object_unref(sink_pad);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->pads_.insert(name);
+  }
+
+  static void on_pad_removed(GstElement *, GstPad *pad, gpointer self_ptr) {
+    auto *self = static_cast<PeerPipeline *>(self_ptr);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->pads_.erase(GST_PAD_NAME(pad));
+    g_main_context_wakeup(nullptr);
+  }
+
+  static void on_error(GstBus *, GstMessage *message, gpointer self_ptr) {
+    auto *self = static_cast<PeerPipeline *>(self_ptr);
+    GError *error = nullptr;
+    gchar *debug = nullptr;
+    gst_message_parse_error(message, &error, &debug);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->errors_ += std::string(error->message) + " (" + (debug ? debug : "") + ")\n";
+    g_clear_error(&error);
+    g_free(debug);
+  }
+
+  GstElement *pipeline_ = nullptr;
+  GstElement *peer_ = nullptr;
+  std::mutex mutex_;
+  std::map<std::string, int> counts_;
+  std::set<std::string> eos_;
+  std::set<std::string> pads_;
+  std::string errors_;
+};
+
+class AmsRtcPeer : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { gst_init(nullptr, nullptr); }
+  void SetUp() override { ASSERT_FALSE(server.url().empty()); }
+  ServerProcess server;
+};
+
+TEST_F(AmsRtcPeer, TwoPipelinesCallLeaveAndTheCallReforms) {
+  PeerPipeline a(server.websocket_url(), "call1");
+  PeerPipeline b(server.websocket_url(), "call1");
+  a.play();
+  b.play();
+  auto decoding = [](PeerPipeline &p, int frames) {
+    return p.buffers("video_call1") >= frames && p.buffers("audio_call1") > 0;
+  };
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return (decoding(a, 60) && decoding(b, 60)) || !a.errors().empty() || !b.errors().empty();
+      },
+      20000))
+      << "a: video " << a.buffers("video_call1") << ", audio " << a.buffers("audio_call1")
+      << "; b: video " << b.buffers("video_call1") << ", audio " << b.buffers("audio_call1") << "\n"
+      << a.errors() << b.errors();
+  EXPECT_EQ(a.errors() + b.errors(), "");
+
+  // b leaves: a's pads for it end with EOS and disappear; a keeps running.
+  b.stop();
+  ASSERT_TRUE(
+      wait_until([&] { return !a.has_pad("video_call1") && !a.has_pad("audio_call1"); }, 10000))
+      << "a still has the pads of the peer that left";
+  EXPECT_TRUE(a.saw_eos("video_call1"));
+  EXPECT_TRUE(a.saw_eos("audio_call1"));
+  EXPECT_EQ(a.errors(), "");
+
+  // c joins the same stream id: a (still joined) is started and offers again.
+  a.reset_counts();
+  PeerPipeline c(server.websocket_url(), "call1");
+  c.play();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return (decoding(a, 30) && decoding(c, 30)) || !a.errors().empty() || !c.errors().empty();
+      },
+      20000))
+      << "a: video " << a.buffers("video_call1") << "; c: video " << c.buffers("video_call1")
+      << "\n"
+      << a.errors() << c.errors();
+  EXPECT_EQ(a.errors() + c.errors(), "");
+}
+
+TEST_F(AmsRtcPeer, UnreachableServerIsAnErrorNamingTheUri) {
+  int free_port = 0;
+  {
+    ServerProcess probe;
+    free_port = probe.port();
+  }
+  const std::string uri = "ws://127.0.0.1:" + std::to_string(free_port) + "/WebRTCAppEE/websocket";
+  PeerPipeline a(uri, "call1");
+  const gint64 start = g_get_monotonic_time();
+  a.play();
+  ASSERT_TRUE(wait_until([&] { return !a.errors().empty(); }, 5000)) << "no error within 5 s";
+  EXPECT_LT(g_get_monotonic_time() - start, 5 * G_USEC_PER_SEC);
+  EXPECT_NE(a.errors().find("Could not connect to the signaling server"), std::string::npos)
+      << a.errors();
+  EXPECT_NE(a.errors().find(uri), std::string::npos) << "the error names the URI: " << a.errors();
+}
+
+}  // namespace
+}  // namespace amsrtc::testing
