@@ -129,29 +129,14 @@ std::size_t StateMachine::session_count(ConnectionId connection) const {
 }
 
 void StateMachine::dispatch(Context &ctx, const proto::Message &message) {
-  const int64_t now_unix = ctx.now.unix_seconds;
   std::visit(
       Overloaded{
           [&](const proto::Ping &) { send(ctx.out, ctx.sender, proto::Pong{}); },
           [&](const proto::GetIceServerConfig &) {
             send(ctx.out, ctx.sender, ice_server_config());
           },
-          [&](const proto::Publish &m) {
-            if (!check_token(ctx, m.token, {m.stream_id, false, "publish", "", now_unix},
-                             m.stream_id)) {
-              return;
-            }
-            send_error(ctx, "webrtc_not_enabled", m.stream_id,
-                       "this amsrtc-server has no media plane: publish/play are not available");
-          },
-          [&](const proto::Play &m) {
-            if (!check_token(ctx, m.token, {m.stream_id, false, "play", "", now_unix},
-                             m.stream_id)) {
-              return;
-            }
-            send_error(ctx, "webrtc_not_enabled", m.stream_id,
-                       "this amsrtc-server has no media plane: publish/play are not available");
-          },
+          [&](const proto::Publish &m) { refuse_media(ctx, m.stream_id, m.token, "publish"); },
+          [&](const proto::Play &m) { refuse_media(ctx, m.stream_id, m.token, "play"); },
           [&](const proto::TakeConfiguration &m) { relay(ctx, m); },
           [&](const proto::TakeCandidate &m) { relay(ctx, m); },
           [&](const proto::PeerMessageCommand &m) { relay_peer_message(ctx, m); },
@@ -186,6 +171,17 @@ void StateMachine::dispatch(Context &ctx, const proto::Message &message) {
           },
       },
       message);
+}
+
+// publish/play until the SFU lands: the token is still checked first, so a
+// client learns about a bad token before anything else (§12.9).
+void StateMachine::refuse_media(Context &ctx, const std::string &stream_id,
+                                const std::string &token, const char *type) {
+  if (!check_token(ctx, token, {stream_id, false, type, "", ctx.now.unix_seconds}, stream_id)) {
+    return;
+  }
+  send_error(ctx, "webrtc_not_enabled", stream_id,
+             "this amsrtc-server has no media plane: publish/play are not available");
 }
 
 void StateMachine::send(Outbox &out, ConnectionId to, proto::Message message,

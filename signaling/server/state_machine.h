@@ -126,6 +126,8 @@ class StateMachine {
                    std::string_view stream_id);
   bool has_room_for_another_session(Context &ctx, std::string_view stream_id);
   protocol::IceServerConfig ice_server_config() const;
+  void refuse_media(Context &ctx, const std::string &stream_id, const std::string &token,
+                    const char *type);
 
   // p2p.cpp
   void handle_join(Context &ctx, const protocol::Join &join);

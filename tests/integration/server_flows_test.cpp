@@ -163,16 +163,9 @@ TEST_F(ServerFlows, SigtermTellsClientsAndExitsCleanly) {
 // wss:// with --tls-cert/--tls-key: a certificate made for the test, trusted
 // by the client, and the whole WebSocket path (handshake, transport) over TLS.
 TEST(ServerTls, WssWithATestCertificate) {
-  g_autofree char *dir = g_dir_make_tmp("amsrtc-tls-XXXXXX", nullptr);
-  ASSERT_NE(dir, nullptr);
-  const std::string cert = std::string(dir) + "/cert.pem", key = std::string(dir) + "/key.pem";
-  const std::string command =
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
-      key + " -out " + cert;
-  int status = 0;
-  ASSERT_TRUE(g_spawn_command_line_sync(command.c_str(), nullptr, nullptr, &status, nullptr));
-  ASSERT_TRUE(g_spawn_check_wait_status(status, nullptr)) << command;
+  TestCertificate certificate;
+  ASSERT_TRUE(certificate.ok) << "openssl could not make a test certificate";
+  const std::string &cert = certificate.cert, &key = certificate.key;
 
   // In the sanitizer build, LeakSanitizer (GCC 12's libasan) crashes at exit
   // in any process that dlopen'ed glib-networking: it misreads the module's
@@ -198,9 +191,6 @@ TEST(ServerTls, WssWithATestCertificate) {
   untrusting.connect(server.websocket_url());
   EXPECT_TRUE(wait_until([&] { return untrusting.failed(); }, 5000));
   EXPECT_EQ(server.terminate(), 0);
-  g_unlink(cert.c_str());
-  g_unlink(key.c_str());
-  g_rmdir(dir);
 }
 
 // The same keys as the options, read from a GKeyFile; the command line wins.

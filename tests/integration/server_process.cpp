@@ -96,4 +96,26 @@ std::string ServerProcess::stderr_text() const {
   return text;
 }
 
+TestCertificate::TestCertificate() {
+  g_autofree char *made = g_dir_make_tmp("amsrtc-tls-XXXXXX", nullptr);
+  if (made == nullptr) return;
+  dir = made;
+  cert = dir + "/cert.pem";
+  key = dir + "/key.pem";
+  const std::string command =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert;
+  int status = 0;
+  ok = g_spawn_command_line_sync(command.c_str(), nullptr, nullptr, &status, nullptr) &&
+       g_spawn_check_wait_status(status, nullptr);
+}
+
+TestCertificate::~TestCertificate() {
+  if (dir.empty()) return;
+  g_unlink(cert.c_str());
+  g_unlink(key.c_str());
+  g_rmdir(dir.c_str());
+}
+
 }  // namespace amsrtc::testing

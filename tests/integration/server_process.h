@@ -38,4 +38,15 @@ class ServerProcess {
   std::string stderr_path_;
 };
 
+// A self-signed certificate for 127.0.0.1 (made with the openssl command),
+// in a temporary folder removed again by the destructor.
+struct TestCertificate {
+  TestCertificate();
+  ~TestCertificate();
+  std::string dir;
+  std::string cert;  // PEM certificate, also usable as the CA to trust
+  std::string key;
+  bool ok = false;
+};
+
 }  // namespace amsrtc::testing

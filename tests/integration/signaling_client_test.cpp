@@ -219,14 +219,9 @@ TEST(SignalingClient, MissedPongsReconnect) {
 }
 
 TEST(SignalingClient, WssTrustsTheExtraCaFileAndNothingElse) {
-  g_autofree char *dir = g_dir_make_tmp("amsrtc-client-tls-XXXXXX", nullptr);
-  const std::string cert = std::string(dir) + "/cert.pem", key = std::string(dir) + "/key.pem";
-  const std::string command =
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
-      key + " -out " + cert;
-  int status = 0;
-  ASSERT_TRUE(g_spawn_command_line_sync(command.c_str(), nullptr, nullptr, &status, nullptr));
+  TestCertificate certificate;
+  ASSERT_TRUE(certificate.ok) << "openssl could not make a test certificate";
+  const std::string &cert = certificate.cert, &key = certificate.key;
   // detect_leaks=0: see ServerTls.WssWithATestCertificate (LSan and
   // glib-networking's dynamic TLS).
   ServerProcess server{{"--tls-cert", cert, "--tls-key", key},
@@ -251,9 +246,6 @@ TEST(SignalingClient, WssTrustsTheExtraCaFileAndNothingElse) {
 
   with_ca.stop();
   without_ca.stop();
-  g_unlink(cert.c_str());
-  g_unlink(key.c_str());
-  g_rmdir(dir);
 }
 
 }  // namespace
