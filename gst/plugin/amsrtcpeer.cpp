@@ -7,6 +7,12 @@
  * (PROTOCOL.md §3.4), and whichever peer joined first offers once the other
  * arrives. Media goes peer to peer; the server relays only signaling.
  *
+ * With `room` set the bin joins a mesh room instead (PROTOCOL.md §12.5):
+ * `stream-id` is its own id there, it connects to every other member with
+ * a WebRTC connection of its own, and each member's tracks come out on
+ * pads named after that member's stream id. Each input is encoded once for
+ * all members.
+ *
  * Request sink pads `video_%u` / `audio_%u` take raw video/audio (encoded
  * here: H.264 constrained baseline by default, VP8 or VP9 with
  * `video-codec`; Opus) or already-encoded H.264/VP8/VP9/Opus (parsed and
@@ -50,6 +56,7 @@ enum {
   PROP_0,
   PROP_SERVER,
   PROP_STREAM_ID,
+  PROP_ROOM,
   PROP_TOKEN,
   PROP_CA_FILE,
   PROP_VIDEO_CODEC,
@@ -294,6 +301,9 @@ static void gst_ams_rtc_peer_set_property(GObject *object, guint id, const GValu
     case PROP_STREAM_ID:
       p->settings.stream_id = string_of();
       break;
+    case PROP_ROOM:
+      p->settings.room = string_of();
+      break;
     case PROP_TOKEN:
       p->settings.token = string_of();
       break;
@@ -342,6 +352,9 @@ static void gst_ams_rtc_peer_get_property(GObject *object, guint id, GValue *val
       break;
     case PROP_STREAM_ID:
       g_value_set_string(value, p->settings.stream_id.c_str());
+      break;
+    case PROP_ROOM:
+      g_value_set_string(value, p->settings.room.c_str());
       break;
     case PROP_TOKEN:
       g_value_set_string(value, p->settings.token.c_str());
@@ -413,8 +426,15 @@ static void gst_ams_rtc_peer_class_init(GstAmsRtcPeerClass *klass) {
   g_object_class_install_property(
       object_class, PROP_STREAM_ID,
       g_param_spec_string("stream-id", "Stream id",
-                          "The call to join ([A-Za-z0-9_.-], both peers use the same id)", nullptr,
-                          flags));
+                          "P2P: the call to join (both peers use the same id). Mesh room: our own "
+                          "id in the room. [A-Za-z0-9_.-]",
+                          nullptr, flags));
+  g_object_class_install_property(
+      object_class, PROP_ROOM,
+      g_param_spec_string("room", "Room",
+                          "Join this mesh room instead of a P2P call: one WebRTC connection per "
+                          "other member, src pads named after their stream ids",
+                          nullptr, flags));
   g_object_class_install_property(
       object_class, PROP_TOKEN,
       g_param_spec_string("token", "Token", "Access token (JWT) when the server requires one",

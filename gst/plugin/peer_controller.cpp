@@ -74,9 +74,16 @@ bool PeerController::start() {
 
 void PeerController::stop() {
   if (client_) {
-    proto::Leave leave;
-    leave.stream_id = settings_.stream_id;
-    client_->send(leave);
+    if (mesh()) {
+      proto::LeaveFromRoom leave;
+      leave.room = settings_.room;
+      leave.stream_id = settings_.stream_id;
+      client_->send(leave);
+    } else {
+      proto::Leave leave;
+      leave.stream_id = settings_.stream_id;
+      client_->send(leave);
+    }
     client_->stop();  // sends what is queued, closes, joins the thread
     client_.reset();
   }
@@ -103,6 +110,14 @@ void PeerController::on_connected(bool reconnected) {
     }
     for (const auto &peer : peers) remove_remote(peer);
   }
+  if (mesh()) {
+    proto::JoinRoom join;
+    join.room = settings_.room;
+    join.stream_id = settings_.stream_id;
+    join.token = settings_.token;
+    send(join);
+    return;
+  }
   proto::Join join;
   join.stream_id = settings_.stream_id;
   join.mode = "both";
@@ -111,61 +126,90 @@ void PeerController::on_connected(bool reconnected) {
 }
 
 void PeerController::on_message(const proto::Message &message) {
-  const std::string &call = settings_.stream_id;
+  auto find_remote = [this](const std::string &peer) -> std::shared_ptr<Remote> {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = remotes_.find(peer);
+    return it == remotes_.end() ? nullptr : it->second;
+  };
   if (const auto *start = std::get_if<proto::Start>(&message)) {
-    if (start->stream_id != call) return;
+    if (mesh() || start->stream_id != settings_.stream_id) return;
     // The partner arrived and we are the offerer (PROTOCOL.md §3.4).
-    auto remote = ensure_remote(call);
-    if (settings_.data_channel && remote->channel == nullptr) {
-      remote->channel = remote->session->create_data_channel(call);
-    }
-    remote->session->create_offer();
+    offer_to(ensure_remote(start->stream_id));
   } else if (const auto *config = std::get_if<proto::TakeConfiguration>(&message)) {
-    if (config->stream_id != call) return;
-    auto remote = config->type == proto::SdpType::kOffer ? ensure_remote(call) : nullptr;
-    if (remote == nullptr) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      auto it = remotes_.find(call);
-      if (it != remotes_.end()) remote = it->second;
-    }
+    // P2P: the call's id. Mesh: the sending member's id (rewritten by the server).
+    if (!mesh() && config->stream_id != settings_.stream_id) return;
+    auto remote = config->type == proto::SdpType::kOffer ? ensure_remote(config->stream_id)
+                                                         : find_remote(config->stream_id);
     if (remote) remote->session->set_remote_description(config->type, config->sdp);
   } else if (const auto *candidate = std::get_if<proto::TakeCandidate>(&message)) {
-    std::shared_ptr<Remote> remote;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      auto it = remotes_.find(candidate->stream_id);
-      if (it != remotes_.end()) remote = it->second;
-    }
-    if (remote) {
+    if (auto remote = find_remote(candidate->stream_id)) {
       remote->session->add_remote_candidate(static_cast<unsigned>(candidate->label),
                                             candidate->candidate);
     }
   } else if (const auto *stop = std::get_if<proto::Stop>(&message)) {
     // The partner left; we stay joined and wait for the next one (§12.2).
     remove_remote(stop->stream_id);
+  } else if (const auto *notification = std::get_if<proto::Notification>(&message)) {
+    on_room_notification(*notification);
   } else if (const auto *error = std::get_if<proto::Error>(&message)) {
-    switch (error->kind()) {
-      case proto::ErrorKind::kNoPeerAssociatedBefore:
-        // Candidates still trickling when the partner left: harmless.
-        GST_DEBUG_OBJECT(bin_, "server: no_peer_associated_before for %s",
-                         error->stream_id.c_str());
-        break;
-      case proto::ErrorKind::kStreamIdInUse:
-        events_.error("The call already has two peers.",
-                      "stream id " + call + " is in use; choose another stream-id",
-                      error->definition);
-        break;
-      case proto::ErrorKind::kUnauthorizedAccess:
-        events_.error("The server refused the token.",
-                      "unauthorized_access for " + call + ": " + error->information +
-                          " (set a valid token property)",
-                      error->definition);
-        break;
-      default:
-        events_.error("The signaling server reported an error.",
-                      error->definition + ": " + error->information, error->definition);
-        break;
-    }
+    on_server_error(*error);
+  }
+}
+
+void PeerController::offer_to(const std::shared_ptr<Remote> &remote) {
+  if (!remote || !remote->session) return;
+  // The offerer creates the data channel (PROTOCOL.md §3.9).
+  if (settings_.data_channel && remote->channel == nullptr) {
+    remote->channel = remote->session->create_data_channel(remote->peer);
+  }
+  remote->session->create_offer();
+}
+
+// Mesh rooms: the newcomer offers to every member it finds in
+// joinedTheRoom; members it is told about later (streamJoined) offer to it.
+void PeerController::on_room_notification(const proto::Notification &notification) {
+  if (!mesh()) return;
+  switch (notification.kind()) {
+    case proto::NotificationKind::kJoinedTheRoom:
+      if (!notification.members) return;
+      for (const auto &member : notification.members->entries) {
+        if (member.stream_id != settings_.stream_id) offer_to(ensure_remote(member.stream_id));
+      }
+      break;
+    case proto::NotificationKind::kStreamLeaved:
+      remove_remote(notification.stream_id);
+      break;
+    default:
+      break;
+  }
+}
+
+void PeerController::on_server_error(const proto::Error &error) {
+  const std::string &id = settings_.stream_id;
+  switch (error.kind()) {
+    case proto::ErrorKind::kNoPeerAssociatedBefore:
+      // Candidates still trickling when the partner left: harmless.
+      GST_DEBUG_OBJECT(bin_, "server: no_peer_associated_before for %s", error.stream_id.c_str());
+      break;
+    case proto::ErrorKind::kStreamIdInUse:
+      events_.error(mesh() ? "Another member of the room has this stream id."
+                           : "The call already has two peers.",
+                    "stream id " + id + " is in use; choose another stream-id", error.definition);
+      break;
+    case proto::ErrorKind::kRoomFull:
+      events_.error("The room is full.", "room " + settings_.room + ": " + error.information,
+                    error.definition);
+      break;
+    case proto::ErrorKind::kUnauthorizedAccess:
+      events_.error("The server refused the token.",
+                    "unauthorized_access for " + id + ": " + error.information +
+                        " (set a valid token property)",
+                    error.definition);
+      break;
+    default:
+      events_.error("The signaling server reported an error.",
+                    error.definition + ": " + error.information, error.definition);
+      break;
   }
 }
 
@@ -186,7 +230,9 @@ std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std:
   }
   g_object_set(remote->webrtc, "latency", settings_.latency_ms, nullptr);
   gst_bin_add(bin_, remote->webrtc);
-  const std::string stream_id = settings_.stream_id;
+  // What we send about this remote carries its stream id: the call in P2P,
+  // the member in a mesh room (the server turns it into ours for them).
+  const std::string stream_id = peer;
   Remote *raw = remote.get();
   remote->session = std::make_unique<session::PeerSession>(
       remote->webrtc, settings_.ice,
@@ -296,6 +342,20 @@ void PeerController::expose_remote_pad(Remote &remote, GstPad *pad) {
   gst_element_add_pad(GST_ELEMENT(bin_), ghost);
 }
 
+namespace {
+
+// Takes an element out of a running bin. Its state is locked first, so a
+// state change of the bin on another thread (the application stopping the
+// pipeline while the server tells us a peer left) can neither bring it back
+// up nor find it half removed.
+void remove_from_bin(GstBin *bin, GstElement *element) {
+  gst_element_set_locked_state(element, TRUE);
+  gst_element_set_state(element, GST_STATE_NULL);
+  gst_bin_remove(bin, element);
+}
+
+}  // namespace
+
 void PeerController::remove_remote(const std::string &peer) {
   std::shared_ptr<Remote> remote;
   {
@@ -306,15 +366,15 @@ void PeerController::remove_remote(const std::string &peer) {
     remotes_.erase(it);
   }
   GST_INFO_OBJECT(bin_, "%s left: EOS on its pads, removing them", peer.c_str());
-  // Stop sending to it first: the tee branches go.
+  // Order matters. webrtcbin holds buffers at its sink pads until a
+  // transceiver is negotiated, so a queue feeding it can be blocked inside
+  // it: webrtcbin stops first (its pads flush), then the queues can stop.
+  if (remote->webrtc != nullptr) {
+    g_signal_handlers_disconnect_by_data(remote->webrtc, remote.get());
+  }
   for (const auto &branch : remote->branches) {
     gst_element_release_request_pad(branch.tee, branch.tee_pad);
     gst_object_unref(branch.tee_pad);
-    gst_element_set_state(branch.queue, GST_STATE_NULL);
-    gst_bin_remove(bin_, branch.queue);
-  }
-  if (remote->webrtc != nullptr) {
-    g_signal_handlers_disconnect_by_data(remote->webrtc, remote.get());
   }
   // Downstream learns the track ended, then the pads disappear.
   std::vector<Remote::Output> outputs;
@@ -327,18 +387,22 @@ void PeerController::remove_remote(const std::string &peer) {
     gst_pad_send_event(sink, gst_event_new_eos());
     gst_object_unref(sink);
   }
+  // Our data channel ref goes before webrtcbin stops, so the channel's
+  // elements are torn down by webrtcbin with everything else.
+  if (remote->channel != nullptr) {
+    g_object_unref(remote->channel);
+    remote->channel = nullptr;
+  }
   if (remote->webrtc != nullptr) {
     remote->session.reset();
-    gst_element_set_state(remote->webrtc, GST_STATE_NULL);
-    gst_bin_remove(bin_, remote->webrtc);
+    remove_from_bin(bin_, remote->webrtc);
   }
+  for (const auto &branch : remote->branches) remove_from_bin(bin_, branch.queue);
   for (const auto &output : outputs) {
     gst_pad_set_active(output.ghost, FALSE);
     gst_element_remove_pad(GST_ELEMENT(bin_), output.ghost);
-    gst_element_set_state(output.chain, GST_STATE_NULL);
-    gst_bin_remove(bin_, output.chain);
+    remove_from_bin(bin_, output.chain);
   }
-  if (remote->channel != nullptr) g_object_unref(remote->channel);
   if (events_.peer_left) events_.peer_left(peer);
 }
 

@@ -1,6 +1,8 @@
 // The logic of amsrtcpeer, apart from its GObject shell: the P2P call flow
-// of PROTOCOL.md §3.4 over signaling/client, one webrtcbin (and PeerSession)
-// per remote peer, and the elements around it inside the bin.
+// of PROTOCOL.md §3.4, or a mesh room (§12.5), over signaling/client; one
+// webrtcbin (and PeerSession) per remote peer, and the elements around it
+// inside the bin. A remote is known by its stream id: in P2P the call's id,
+// in a mesh room the member's id (the server rewrites ids both ways).
 //
 //   local track:  app pad -> [send chain] -> tee allow-not-linked
 //                 tee -> queue -> webrtcbin (one branch per remote: a track
@@ -29,7 +31,8 @@ namespace amsrtc::plugin {
 
 struct PeerSettings {
   std::string server;     // ws:// or wss:// URI
-  std::string stream_id;  // the call (P2P join id)
+  std::string stream_id;  // P2P: the call to join; mesh: our own id in the room
+  std::string room;       // set: a mesh room (PROTOCOL.md §12.5), one webrtcbin per member
   std::string token;
   std::string ca_file;
   unsigned latency_ms = 50;  // receive jitterbuffer
@@ -70,9 +73,13 @@ class PeerController {
 
   void on_connected(bool reconnected);
   void on_message(const protocol::Message &message);
+  void on_room_notification(const protocol::Notification &notification);
+  void on_server_error(const protocol::Error &error);
+  bool mesh() const { return !settings_.room.empty(); }
   void send(protocol::Message message);
 
   std::shared_ptr<Remote> ensure_remote(const std::string &peer);
+  void offer_to(const std::shared_ptr<Remote> &remote);
   void remove_remote(const std::string &peer);
   void link_track(Remote &remote, const LocalTrack &track);
   static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer remote);

@@ -277,6 +277,33 @@ bool media_described(GstElement *webrtc) {
   return described;
 }
 
+// Tells each transceiver the caps its feeding pad carries, as codec
+// preferences: webrtcbin takes a sink pad's caps into its SDP only after its
+// own thread handled the caps event, which can be later than our offer.
+void pin_codec_preferences(GstElement *webrtc) {
+  GstIterator *pads = gst_element_iterate_sink_pads(webrtc);
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(pads, &item) == GST_ITERATOR_OK) {
+    GstPad *pad = GST_PAD(g_value_get_object(&item));
+    GstPad *feeder = gst_pad_get_peer(pad);
+    GstCaps *caps = feeder != nullptr ? gst_pad_get_current_caps(feeder) : nullptr;
+    GstWebRTCRTPTransceiver *transceiver = nullptr;
+    g_object_get(pad, "transceiver", &transceiver, nullptr);
+    if (transceiver != nullptr && caps != nullptr) {
+      GstCaps *preferences = nullptr;
+      g_object_get(transceiver, "codec-preferences", &preferences, nullptr);
+      if (preferences == nullptr) g_object_set(transceiver, "codec-preferences", caps, nullptr);
+      if (preferences != nullptr) gst_caps_unref(preferences);
+    }
+    if (transceiver != nullptr) gst_object_unref(transceiver);
+    if (caps != nullptr) gst_caps_unref(caps);
+    if (feeder != nullptr) gst_object_unref(feeder);
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(pads);
+}
+
 // Runs the pending offer/answer creation once (caps and deadline may race).
 void describe_now(const std::shared_ptr<PeerSession::Impl> &impl) {
   std::function<void()> action;
@@ -290,7 +317,9 @@ void describe_now(const std::shared_ptr<PeerSession::Impl> &impl) {
       impl->description_deadline = nullptr;
     }
   }
-  if (action) action();
+  if (!action) return;
+  pin_codec_preferences(impl->webrtc);
+  action();
 }
 
 // Creates our offer or answer (`action`) once every sink pad of webrtcbin

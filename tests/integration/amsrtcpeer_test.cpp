@@ -21,9 +21,11 @@ namespace {
 // counting fakesink.
 class PeerPipeline {
  public:
-  PeerPipeline(const std::string &server_url, const std::string &stream_id) {
+  PeerPipeline(const std::string &server_url, const std::string &stream_id,
+               const std::string &extra_properties = "") {
     const std::string description =
-        "amsrtcpeer name=p server=" + server_url + " stream-id=" + stream_id +
+        "amsrtcpeer name=p server=" + server_url + " stream-id=" + stream_id + " " +
+        extra_properties +
         " local-addresses=127.0.0.1 "
         "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 "
         "! p.video_0 "
@@ -206,6 +208,93 @@ TEST_F(AmsRtcPeer, UnreachableServerIsAnErrorNamingTheUri) {
   EXPECT_NE(a.errors().find("Could not connect to the signaling server"), std::string::npos)
       << a.errors();
   EXPECT_NE(a.errors().find(uri), std::string::npos) << "the error names the URI: " << a.errors();
+}
+
+bool decodes(PeerPipeline &p, const std::string &from, int frames) {
+  return p.buffers("video_" + from) >= frames && p.buffers("audio_" + from) > 0;
+}
+
+// A 3-member mesh room: everyone decodes the other two on pads named after
+// them; one leaves and the others drop its pads and go on; a fourth joins.
+TEST_F(AmsRtcPeer, MeshRoomOfThreeThenALeaveAndAJoin) {
+  PeerPipeline a(server.websocket_url(), "alice", "room=r1");
+  PeerPipeline b(server.websocket_url(), "bob", "room=r1");
+  PeerPipeline c(server.websocket_url(), "carol", "room=r1");
+  a.play();
+  b.play();
+  c.play();
+  auto all_decode = [&] {
+    return decodes(a, "bob", 30) && decodes(a, "carol", 30) && decodes(b, "alice", 30) &&
+           decodes(b, "carol", 30) && decodes(c, "alice", 30) && decodes(c, "bob", 30);
+  };
+  auto failed = [&] { return !(a.errors() + b.errors() + c.errors()).empty(); };
+  ASSERT_TRUE(wait_until([&] { return all_decode() || failed(); }, 30000))
+      << "a: bob " << a.buffers("video_bob") << ", carol " << a.buffers("video_carol")
+      << "; b: alice " << b.buffers("video_alice") << ", carol " << b.buffers("video_carol")
+      << "; c: alice " << c.buffers("video_alice") << ", bob " << c.buffers("video_bob") << "\n"
+      << a.errors() << b.errors() << c.errors();
+  EXPECT_EQ(a.errors() + b.errors() + c.errors(), "");
+
+  b.stop();
+  ASSERT_TRUE(
+      wait_until([&] { return !a.has_pad("video_bob") && !c.has_pad("video_bob"); }, 10000));
+  EXPECT_TRUE(a.saw_eos("video_bob"));
+  EXPECT_TRUE(c.saw_eos("audio_bob"));
+  EXPECT_TRUE(a.has_pad("video_carol")) << "the others keep running";
+  EXPECT_EQ(a.errors() + c.errors(), "");
+
+  a.reset_counts();
+  c.reset_counts();
+  PeerPipeline d(server.websocket_url(), "dave", "room=r1");
+  d.play();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return (decodes(a, "dave", 30) && decodes(c, "dave", 30) && decodes(d, "alice", 30) &&
+                decodes(d, "carol", 30) && decodes(a, "carol", 30)) ||
+               failed() || !d.errors().empty();
+      },
+      30000))
+      << "d: alice " << d.buffers("video_alice") << ", carol " << d.buffers("video_carol") << "\n"
+      << a.errors() << c.errors() << d.errors();
+}
+
+// With a token secret on the server, a bad token is an error carrying the
+// server's definition.
+TEST(AmsRtcPeerTokens, RefusedTokenIsAnErrorWithTheDefinition) {
+  gst_init(nullptr, nullptr);
+  ServerProcess server{{"--token-secret", "s3cret"}};
+  PeerPipeline a(server.websocket_url(), "call1", "token=not-a-jwt");
+  a.play();
+  ASSERT_TRUE(wait_until([&] { return !a.errors().empty(); }, 5000));
+  EXPECT_NE(a.errors().find("The server refused the token."), std::string::npos) << a.errors();
+  EXPECT_NE(a.errors().find("unauthorized_access"), std::string::npos) << a.errors();
+}
+
+// The server dies mid-call and comes back on the same port: both peers
+// reconnect and join again by themselves, and media flows again.
+TEST_F(AmsRtcPeer, ServerRestartMidCallReconnectsAndMediaFlowsAgain) {
+  PeerPipeline a(server.websocket_url(), "call1");
+  PeerPipeline b(server.websocket_url(), "call1");
+  a.play();
+  b.play();
+  ASSERT_TRUE(
+      wait_until([&] { return decodes(a, "call1", 30) && decodes(b, "call1", 30); }, 20000));
+  const int port = server.port();
+  server.kill();
+  ServerProcess restarted{{"--port", std::to_string(port)}};
+  ASSERT_EQ(restarted.port(), port);
+  a.reset_counts();
+  b.reset_counts();
+  // On reconnect each bin drops the old call (its pads end) and joins again.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return (decodes(a, "call1", 30) && decodes(b, "call1", 30)) ||
+               !(a.errors() + b.errors()).empty();
+      },
+      30000))
+      << "a: " << a.buffers("video_call1") << ", b: " << b.buffers("video_call1") << "\n"
+      << a.errors() << b.errors();
+  EXPECT_EQ(a.errors() + b.errors(), "");
 }
 
 }  // namespace
