@@ -52,6 +52,9 @@ constexpr const char *kDefaultServer = "ws://127.0.0.1:5080/WebRTCAppEE/websocke
 constexpr guint kDefaultVideoBitrate = 1500;
 constexpr guint kDefaultLatency = 50;
 
+enum { SIGNAL_DATA_RECEIVED, SIGNAL_SEND_DATA, N_SIGNALS };
+guint signals[N_SIGNALS];
+
 enum {
   PROP_0,
   PROP_SERVER,
@@ -134,6 +137,7 @@ struct GstAmsRtcPeerPriv {
   guint next_video = 0;
   guint next_audio = 0;
 
+  std::mutex controller_mutex;                 // guards `controller` for send-data
   std::unique_ptr<PeerController> controller;  // between PLAYING and READY
 };
 
@@ -269,18 +273,31 @@ static GstStateChangeReturn gst_ams_rtc_peer_change_state(GstElement *element,
               },
               [self](const std::string &peer) {
                 post_peer_message(self, "amsrtc/peer-left", peer);
+              },
+              [self](const std::string &peer) {
+                post_peer_message(self, "amsrtc/data-channel-open", peer);
+              },
+              [self](const std::string &peer, const std::string &text) {
+                g_signal_emit(self, signals[SIGNAL_DATA_RECEIVED], 0, peer.c_str(), text.c_str());
               }});
       {
         std::lock_guard<std::mutex> lock(priv(self)->tracks_mutex);
         for (const LocalTrack &track : priv(self)->tracks) controller->add_track(track);
       }
       if (!controller->start()) return GST_STATE_CHANGE_FAILURE;
+      std::lock_guard<std::mutex> lock(priv(self)->controller_mutex);
       priv(self)->controller = std::move(controller);
       break;
     }
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      priv(self)->controller.reset();  // leaves, closes, removes the remotes
+    case GST_STATE_CHANGE_PAUSED_TO_READY: {
+      std::unique_ptr<PeerController> controller;
+      {
+        std::lock_guard<std::mutex> lock(priv(self)->controller_mutex);
+        controller = std::move(priv(self)->controller);
+      }
+      controller.reset();  // leaves, closes, removes the remotes
       break;
+    }
     default:
       break;
   }
@@ -394,6 +411,13 @@ static void gst_ams_rtc_peer_get_property(GObject *object, guint id, GValue *val
   }
 }
 
+// Action signal "send-data": text to every connected peer's data channel.
+static guint gst_ams_rtc_peer_send_data(GstAmsRtcPeer *self, const gchar *text) {
+  std::lock_guard<std::mutex> lock(priv(self)->controller_mutex);
+  if (!priv(self)->controller || text == nullptr) return 0;
+  return priv(self)->controller->send_text(text);
+}
+
 static void gst_ams_rtc_peer_finalize(GObject *object) {
   delete GST_AMS_RTC_PEER(object)->priv;
   G_OBJECT_CLASS(gst_ams_rtc_peer_parent_class)->finalize(object);
@@ -483,6 +507,31 @@ static void gst_ams_rtc_peer_class_init(GstAmsRtcPeerClass *klass) {
       object_class, PROP_ICE_TRANSPORT_POLICY,
       g_param_spec_enum("ice-transport-policy", "ICE transport policy",
                         "all, or relay to use TURN only", ice_policy_get_type(), 0, flags));
+
+  /**
+   * GstAmsRtcPeer::data-received:
+   * @peer: the stream id of the peer that sent it
+   * @text: the text message
+   *
+   * A text message arrived on a peer's data channel (from a streaming
+   * thread: do not block).
+   */
+  signals[SIGNAL_DATA_RECEIVED] =
+      g_signal_new("data-received", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr,
+                   nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * GstAmsRtcPeer::send-data:
+   * @text: the text to send
+   *
+   * Sends @text on the data channel of every peer whose channel is open
+   * (the bus message amsrtc/data-channel-open says when). Returns how many
+   * peers it was sent to.
+   */
+  signals[SIGNAL_SEND_DATA] =
+      g_signal_new_class_handler("send-data", G_TYPE_FROM_CLASS(klass),
+                                 static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+                                 G_CALLBACK(gst_ams_rtc_peer_send_data), nullptr, nullptr, nullptr,
+                                 G_TYPE_UINT, 1, G_TYPE_STRING);
 
   gst_element_class_add_static_pad_template(element_class, &video_sink_template);
   gst_element_class_add_static_pad_template(element_class, &audio_sink_template);

@@ -1,5 +1,7 @@
 #include "peer_controller.h"
 
+#include <utility>
+
 #include "media_chains.h"
 
 GST_DEBUG_CATEGORY_EXTERN(amsrtc_peer_debug);
@@ -14,7 +16,8 @@ struct PeerController::Remote {
   std::string peer;    // the remote's stream id (in P2P, the call id)
   GstElement *webrtc;  // in the bin
   std::unique_ptr<session::PeerSession> session;
-  GstWebRTCDataChannel *channel = nullptr;  // owned ref, when we created it
+  GstWebRTCDataChannel *channel = nullptr;  // owned ref: ours (offerer) or the peer's
+  bool channel_announced = false;           // channel_open reported (once)
   struct Branch {
     GstElement *tee;
     GstPad *tee_pad;  // request pad of the tee
@@ -160,7 +163,7 @@ void PeerController::offer_to(const std::shared_ptr<Remote> &remote) {
   if (!remote || !remote->session) return;
   // The offerer creates the data channel (PROTOCOL.md §3.9).
   if (settings_.data_channel && remote->channel == nullptr) {
-    remote->channel = remote->session->create_data_channel(remote->peer);
+    watch_channel(*remote, remote->session->create_data_channel(remote->peer));
   }
   remote->session->create_offer();
 }
@@ -256,6 +259,7 @@ std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std:
             events_.error("WebRTC negotiation failed.", error, "");
           }});
   g_signal_connect(remote->webrtc, "pad-added", G_CALLBACK(on_pad_added), raw);
+  g_signal_connect(remote->webrtc, "on-data-channel", G_CALLBACK(on_data_channel), raw);
   std::vector<LocalTrack> tracks;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -287,6 +291,73 @@ void PeerController::link_track(Remote &remote, const LocalTrack &track) {
   gst_pad_link(tee_pad, queue_sink);
   gst_object_unref(queue_sink);
   remote.branches.push_back({track.tee, tee_pad, queue});
+}
+
+// The answerer's side of the channel the offerer opened.
+void PeerController::on_data_channel(GstElement *, GstWebRTCDataChannel *channel,
+                                     gpointer remote_ptr) {
+  auto *remote = static_cast<Remote *>(remote_ptr);
+  remote->owner->watch_channel(*remote, GST_WEBRTC_DATA_CHANNEL(g_object_ref(channel)));
+}
+
+// Takes `channel` (transfer full) as this remote's data channel.
+void PeerController::watch_channel(Remote &remote, GstWebRTCDataChannel *channel) {
+  if (channel == nullptr) return;
+  g_signal_connect(channel, "on-open", G_CALLBACK(+[](GstWebRTCDataChannel *, gpointer r) {
+                     auto *remote = static_cast<Remote *>(r);
+                     if (remote->owner->events_.channel_open)
+                       remote->owner->events_.channel_open(remote->peer);
+                   }),
+                   &remote);
+  g_signal_connect(channel, "on-message-string",
+                   G_CALLBACK(+[](GstWebRTCDataChannel *, gchar *text, gpointer r) {
+                     auto *remote = static_cast<Remote *>(r);
+                     if (remote->owner->events_.data_received && text != nullptr) {
+                       remote->owner->events_.data_received(remote->peer, text);
+                     }
+                   }),
+                   &remote);
+  GstWebRTCDataChannel *previous = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(remote.outputs_mutex);
+    previous = remote.channel;
+    remote.channel = channel;
+  }
+  if (previous != nullptr) {
+    g_signal_handlers_disconnect_by_data(previous, &remote);
+    g_object_unref(previous);
+  }
+  // It may have opened before we connected to on-open.
+  GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
+  g_object_get(channel, "ready-state", &state, nullptr);
+  if (state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN && events_.channel_open)
+    events_.channel_open(remote.peer);
+}
+
+unsigned PeerController::send_text(const std::string &text) {
+  std::vector<std::shared_ptr<Remote>> remotes;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto &[peer, remote] : remotes_) remotes.push_back(remote);
+  }
+  unsigned sent = 0;
+  for (const auto &remote : remotes) {
+    GstWebRTCDataChannel *channel = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(remote->outputs_mutex);
+      if (remote->channel != nullptr)
+        channel = GST_WEBRTC_DATA_CHANNEL(g_object_ref(remote->channel));
+    }
+    if (channel == nullptr) continue;
+    GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
+    g_object_get(channel, "ready-state", &state, nullptr);
+    if (state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN) {
+      g_signal_emit_by_name(channel, "send-string", text.c_str());
+      ++sent;
+    }
+    g_object_unref(channel);
+  }
+  return sent;
 }
 
 void PeerController::on_pad_added(GstElement *, GstPad *pad, gpointer remote_ptr) {
@@ -389,9 +460,14 @@ void PeerController::remove_remote(const std::string &peer) {
   }
   // Our data channel ref goes before webrtcbin stops, so the channel's
   // elements are torn down by webrtcbin with everything else.
-  if (remote->channel != nullptr) {
-    g_object_unref(remote->channel);
-    remote->channel = nullptr;
+  GstWebRTCDataChannel *channel = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(remote->outputs_mutex);
+    channel = std::exchange(remote->channel, nullptr);
+  }
+  if (channel != nullptr) {
+    g_signal_handlers_disconnect_by_data(channel, remote.get());
+    g_object_unref(channel);
   }
   if (remote->webrtc != nullptr) {
     remote->session.reset();

@@ -48,6 +48,9 @@ struct PeerEvents {
       error;                                                 // fatal: post an element error
   std::function<void(const std::string &peer)> peer_joined;  // a call formed
   std::function<void(const std::string &peer)> peer_left;    // its pads got EOS and are gone
+  // The data channel with `peer` is open / carried a text message.
+  std::function<void(const std::string &peer)> channel_open;
+  std::function<void(const std::string &peer, const std::string &text)> data_received;
 };
 
 struct LocalTrack {
@@ -67,6 +70,9 @@ class PeerController {
   bool start();
   // Leaves, closes the socket, removes every remote's elements.
   void stop();
+  // Sends text on the data channel of every remote whose channel is open;
+  // returns how many got it.
+  unsigned send_text(const std::string &text);
 
  private:
   struct Remote;
@@ -83,6 +89,9 @@ class PeerController {
   void remove_remote(const std::string &peer);
   void link_track(Remote &remote, const LocalTrack &track);
   static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer remote);
+  static void on_data_channel(GstElement *webrtc, GstWebRTCDataChannel *channel, gpointer remote);
+  void watch_channel(Remote &remote, GstWebRTCDataChannel *channel);
+  void announce_channel(Remote &remote);
   void expose_remote_pad(Remote &remote, GstPad *pad);
 
   GstBin *bin_;  // not owned: the element owns us

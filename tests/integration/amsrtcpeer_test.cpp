@@ -43,6 +43,8 @@ class PeerPipeline {
     GstBus *bus = gst_element_get_bus(pipeline_);
     gst_bus_add_signal_watch(bus);
     g_signal_connect(bus, "message::error", G_CALLBACK(on_error), this);
+    g_signal_connect(bus, "message::element", G_CALLBACK(on_element_message), this);
+    g_signal_connect(peer_, "data-received", G_CALLBACK(on_data), this);
     gst_object_unref(bus);
   }
 
@@ -76,6 +78,19 @@ class PeerPipeline {
   std::string errors() {
     std::lock_guard<std::mutex> lock(mutex_);
     return errors_;
+  }
+  bool channel_open() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return channel_open_;
+  }
+  std::string received_text() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return text_;
+  }
+  unsigned send_data(const std::string &text) {
+    guint sent = 0;
+    g_signal_emit_by_name(peer_, "send-data", text.c_str(), &sent);
+    return sent;
   }
   void reset_counts() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -124,6 +139,21 @@ class PeerPipeline {
     g_main_context_wakeup(nullptr);
   }
 
+  static void on_element_message(GstBus *, GstMessage *message, gpointer self_ptr) {
+    auto *self = static_cast<PeerPipeline *>(self_ptr);
+    if (gst_message_has_name(message, "amsrtc/data-channel-open")) {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      self->channel_open_ = true;
+    }
+  }
+
+  static void on_data(GstElement *, const gchar *peer, const gchar *text, gpointer self_ptr) {
+    auto *self = static_cast<PeerPipeline *>(self_ptr);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->text_ += std::string(peer) + ":" + text;
+    g_main_context_wakeup(nullptr);
+  }
+
   static void on_error(GstBus *, GstMessage *message, gpointer self_ptr) {
     auto *self = static_cast<PeerPipeline *>(self_ptr);
     GError *error = nullptr;
@@ -142,6 +172,8 @@ class PeerPipeline {
   std::set<std::string> eos_;
   std::set<std::string> pads_;
   std::string errors_;
+  bool channel_open_ = false;
+  std::string text_;
 };
 
 class AmsRtcPeer : public ::testing::Test {
@@ -168,6 +200,18 @@ TEST_F(AmsRtcPeer, TwoPipelinesCallLeaveAndTheCallReforms) {
       << "; b: video " << b.buffers("video_call1") << ", audio " << b.buffers("audio_call1") << "\n"
       << a.errors() << b.errors();
   EXPECT_EQ(a.errors() + b.errors(), "");
+
+  // Text both ways over the data channel the offerer opened.
+  ASSERT_TRUE(wait_until([&] { return a.channel_open() && b.channel_open(); }, 10000));
+  EXPECT_EQ(a.send_data("hello from a"), 1u);
+  EXPECT_EQ(b.send_data("hello from b"), 1u);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return b.received_text() == "call1:hello from a" &&
+               a.received_text() == "call1:hello from b";
+      },
+      5000))
+      << "a got '" << a.received_text() << "', b got '" << b.received_text() << "'";
 
   // b leaves: a's pads for it end with EOS and disappear; a keeps running.
   b.stop();

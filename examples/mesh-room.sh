@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# A mesh room of three GStreamer pipelines through amsrtc-server: each
+# member sends a test pattern and receives the other two (pads named after
+# their stream ids; here they go to fakesinks, watch them with -v). Ctrl-C
+# ends it.
+#
+#   examples/mesh-room.sh                         starts its own server
+#   SERVER=ws://host:5080/WebRTCAppEE/websocket ROOM=team examples/mesh-room.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[[ -f build/build.ninja ]] || meson setup build >/dev/null
+meson compile -C build >/dev/null
+export GST_PLUGIN_PATH=$PWD/build/gst/plugin
+
+if [[ -z "${SERVER:-}" ]]; then
+  out=$(mktemp)
+  build/signaling/server/amsrtc-server --port 0 >"$out" &
+  trap 'kill $(jobs -p) 2>/dev/null; rm -f "$out"' EXIT
+  until [[ -s "$out" ]]; do sleep 0.1; done
+  SERVER="$(cut -d' ' -f2 "$out" | head -n 1)/WebRTCAppEE/websocket"
+fi
+room=${ROOM:-team}
+echo "room $room on $SERVER"
+
+member() {  # member NAME PATTERN
+  gst-launch-1.0 -m amsrtcpeer name=p server="$SERVER" room="$room" stream-id="$1" \
+    local-addresses=127.0.0.1 \
+    videotestsrc is-live=true pattern="$2" ! video/x-raw,width=320,height=240,framerate=30/1 ! p.video_0 \
+    audiotestsrc is-live=true ! p.audio_0 2>&1 | grep --line-buffered amsrtc/ | sed "s/^/[$1] /"
+}
+member alice ball &
+member bob smpte &
+member carol snow

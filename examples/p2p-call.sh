@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# A P2P call between two GStreamer pipelines through amsrtc-server: both
+# join the same stream id; each shows (or, without a display, counts) the
+# other's video. Ctrl-C ends it.
+#
+#   examples/p2p-call.sh                          starts its own server
+#   SERVER=ws://host:5080/WebRTCAppEE/websocket examples/p2p-call.sh
+#   STREAM_ID=call7 VIDEO_CODEC=vp8 examples/p2p-call.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[[ -f build/build.ninja ]] || meson setup build >/dev/null
+meson compile -C build >/dev/null
+export GST_PLUGIN_PATH=$PWD/build/gst/plugin
+
+if [[ -z "${SERVER:-}" ]]; then
+  out=$(mktemp)
+  build/signaling/server/amsrtc-server --port 0 >"$out" &
+  trap 'kill $(jobs -p) 2>/dev/null; rm -f "$out"' EXIT
+  until [[ -s "$out" ]]; do sleep 0.1; done
+  SERVER="$(cut -d' ' -f2 "$out" | head -n 1)/WebRTCAppEE/websocket"
+fi
+stream_id=${STREAM_ID:-call1}
+codec=${VIDEO_CODEC:-h264}
+sink="autovideosink"
+[[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]] || sink="fakesink sync=true"
+echo "calling on $SERVER as $stream_id ($codec)"
+
+peer() {  # peer PATTERN: one side of the call
+  gst-launch-1.0 amsrtcpeer name=p server="$SERVER" stream-id="$stream_id" \
+    local-addresses=127.0.0.1 video-codec="$codec" \
+    videotestsrc is-live=true pattern="$1" ! video/x-raw,width=640,height=360,framerate=30/1 ! p.video_0 \
+    audiotestsrc is-live=true wave=ticks ! p.audio_0 \
+    p. ! queue ! videoconvert ! $sink
+}
+peer ball &
+peer smpte
