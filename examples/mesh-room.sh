@@ -7,18 +7,7 @@
 #   examples/mesh-room.sh                         starts its own server
 #   SERVER=ws://host:5080/WebRTCAppEE/websocket ROOM=team examples/mesh-room.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
-[[ -f build/build.ninja ]] || meson setup build >/dev/null
-meson compile -C build >/dev/null
-export GST_PLUGIN_PATH=$PWD/build/gst/plugin
-
-if [[ -z "${SERVER:-}" ]]; then
-  out=$(mktemp)
-  build/signaling/server/amsrtc-server --port 0 >"$out" &
-  trap 'kill $(jobs -p) 2>/dev/null; rm -f "$out"' EXIT
-  until [[ -s "$out" ]]; do sleep 0.1; done
-  SERVER="$(cut -d' ' -f2 "$out" | head -n 1)/WebRTCAppEE/websocket"
-fi
+source "$(dirname "$0")/common.sh"
 room=${ROOM:-team}
 echo "room $room on $SERVER"
 

@@ -7,18 +7,7 @@
 #   SERVER=ws://host:5080/WebRTCAppEE/websocket examples/p2p-call.sh
 #   STREAM_ID=call7 VIDEO_CODEC=vp8 examples/p2p-call.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
-[[ -f build/build.ninja ]] || meson setup build >/dev/null
-meson compile -C build >/dev/null
-export GST_PLUGIN_PATH=$PWD/build/gst/plugin
-
-if [[ -z "${SERVER:-}" ]]; then
-  out=$(mktemp)
-  build/signaling/server/amsrtc-server --port 0 >"$out" &
-  trap 'kill $(jobs -p) 2>/dev/null; rm -f "$out"' EXIT
-  until [[ -s "$out" ]]; do sleep 0.1; done
-  SERVER="$(cut -d' ' -f2 "$out" | head -n 1)/WebRTCAppEE/websocket"
-fi
+source "$(dirname "$0")/common.sh"
 stream_id=${STREAM_ID:-call1}
 codec=${VIDEO_CODEC:-h264}
 sink="autovideosink"

@@ -403,6 +403,16 @@ void PeerController::expose_remote_pad(Remote &remote, GstPad *pad) {
   GstPadTemplate *templ = gst_element_class_get_pad_template(
       GST_ELEMENT_GET_CLASS(bin_), kind == "audio" ? "audio_%s" : "video_%s");
   GstPad *ghost = gst_ghost_pad_new_from_template(name.c_str(), chain_src, templ);
+  // A remote track the application does not link (gst-launch links the
+  // first pad it can) is dropped here instead of failing the whole call
+  // with not-linked.
+  gst_pad_add_probe(
+      chain_src,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      [](GstPad *, GstPadProbeInfo *, gpointer ghost) {
+        return gst_pad_is_linked(GST_PAD(ghost)) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+      },
+      gst_object_ref(ghost), gst_object_unref);
   gst_object_unref(chain_src);
   gst_pad_set_active(ghost, TRUE);
   {
