@@ -263,7 +263,13 @@ bool read_value(JsonNode *node, RoomMembers &out, const Field<Owner, Value> &f,
     JsonNode *element = json_array_get_element(array, i);
     StreamListEntry entry;
     if (holds_string(element)) {
+      // An id alone must be a valid stream id, as the object form's is.
       entry.stream_id = json_node_get_string(element);
+      if (!is_valid_stream_id(entry.stream_id)) {
+        ctx.fail(DecodeErrorKind::kInvalidStreamId, f.name);
+        ctx.error.value = truncated_for_reply(entry.stream_id);
+        return false;
+      }
     } else if (JSON_NODE_HOLDS_OBJECT(element)) {
       if (!read_object(json_node_get_object(element), entry, ctx)) return false;
     } else {

@@ -57,7 +57,7 @@ struct StreamListEntry {
   std::string stream_name;
   std::string meta_data;
   static constexpr auto fields() {
-    return std::make_tuple(field("streamId", &StreamListEntry::stream_id, kRequired),
+    return std::make_tuple(field("streamId", &StreamListEntry::stream_id, kRequired | kStreamId),
                            field("streamName", &StreamListEntry::stream_name),
                            field("metaData", &StreamListEntry::meta_data));
   }

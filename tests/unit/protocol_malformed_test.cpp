@@ -154,6 +154,13 @@ std::vector<MalformedCase> malformed_cases() {
        "streamId"},
       {"stream_id_too_long", R"({"command":"stop","streamId":")" + std::string(129, 'x') + "\"}",
        K::kInvalidStreamId, "streamId"},
+      // Found by the fuzzer: an empty id in `streams` re-encoded to an entry
+      // without streamId, which did not decode again.
+      {"room_member_empty_id", R"({"command":"roomInformation","room":"r","streams":[""]})",
+       K::kInvalidStreamId, "streamList"},
+      {"room_member_bad_id",
+       R"({"command":"roomInformation","room":"r","streamList":[{"streamId":"a b"}]})",
+       K::kInvalidStreamId, "streamId"},
       {"room_with_slash", R"({"command":"joinRoom","room":"r/1"})", K::kInvalidStreamId, "room"},
       {"main_track_with_quote", R"({"command":"publish","streamId":"s","mainTrack":"r\"1"})",
        K::kInvalidStreamId, "mainTrack"},
