@@ -28,7 +28,7 @@ struct PeerController::Remote {
     GstElement *chain;  // receive chain in the bin
     GstPad *ghost;      // our src pad
   };
-  std::mutex outputs_mutex;  // pad-added runs on streaming threads
+  std::mutex mutex;  // outputs and channel: pad-added and the channel run on streaming threads
   std::vector<Output> outputs;
 };
 
@@ -319,7 +319,7 @@ void PeerController::watch_channel(Remote &remote, GstWebRTCDataChannel *channel
                    &remote);
   GstWebRTCDataChannel *previous = nullptr;
   {
-    std::lock_guard<std::mutex> lock(remote.outputs_mutex);
+    std::lock_guard<std::mutex> lock(remote.mutex);
     previous = remote.channel;
     remote.channel = channel;
   }
@@ -344,7 +344,7 @@ unsigned PeerController::send_text(const std::string &text) {
   for (const auto &remote : remotes) {
     GstWebRTCDataChannel *channel = nullptr;
     {
-      std::lock_guard<std::mutex> lock(remote->outputs_mutex);
+      std::lock_guard<std::mutex> lock(remote->mutex);
       if (remote->channel != nullptr)
         channel = GST_WEBRTC_DATA_CHANNEL(g_object_ref(remote->channel));
     }
@@ -416,7 +416,7 @@ void PeerController::expose_remote_pad(Remote &remote, GstPad *pad) {
   gst_object_unref(chain_src);
   gst_pad_set_active(ghost, TRUE);
   {
-    std::lock_guard<std::mutex> lock(remote.outputs_mutex);
+    std::lock_guard<std::mutex> lock(remote.mutex);
     remote.outputs.push_back({chain, ghost});
   }
   GST_INFO_OBJECT(bin_, "new src pad %s (%s)", name.c_str(), description.c_str());
@@ -460,7 +460,7 @@ void PeerController::remove_remote(const std::string &peer) {
   // Downstream learns the track ended, then the pads disappear.
   std::vector<Remote::Output> outputs;
   {
-    std::lock_guard<std::mutex> lock(remote->outputs_mutex);
+    std::lock_guard<std::mutex> lock(remote->mutex);
     outputs.swap(remote->outputs);
   }
   for (const auto &output : outputs) {
@@ -472,7 +472,7 @@ void PeerController::remove_remote(const std::string &peer) {
   // elements are torn down by webrtcbin with everything else.
   GstWebRTCDataChannel *channel = nullptr;
   {
-    std::lock_guard<std::mutex> lock(remote->outputs_mutex);
+    std::lock_guard<std::mutex> lock(remote->mutex);
     channel = std::exchange(remote->channel, nullptr);
   }
   if (channel != nullptr) {

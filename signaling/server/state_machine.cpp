@@ -30,18 +30,17 @@ constexpr bool kServerOnly =
 
 StateMachine::StateMachine(StateMachineConfig config) : config_(std::move(config)) {}
 
-void StateMachine::on_open(ConnectionId connection) {
-  connections_.try_emplace(connection, config_.limits.rate_limit_per_second);
+void StateMachine::on_open(ConnectionId connection) { connection_for(connection); }
+
+// The state of `connection`, created on first use: a frame can only come
+// from an open socket, so an unknown id is simply a new one.
+StateMachine::Connection &StateMachine::connection_for(ConnectionId connection) {
+  return connections_.try_emplace(connection, config_.limits.rate_limit_per_second).first->second;
 }
 
 Outbox StateMachine::on_text(ConnectionId connection, std::string_view text, const Clock &now) {
   Outbox out;
-  auto it = connections_.find(connection);
-  if (it == connections_.end()) {
-    on_open(connection);
-    it = connections_.find(connection);
-  }
-  Context ctx{connection, it->second, now, out, text};
+  Context ctx{connection, connection_for(connection), now, out, text};
   // The limit comes first, before any parsing cost (§12.10). The excess is
   // dropped; the sender is told with one rate_limited per second at most,
   // so a flood is not reflected back message for message (answering each
@@ -88,12 +87,7 @@ Outbox StateMachine::on_binary(ConnectionId connection, const Clock &now) {
 Outbox StateMachine::on_message(ConnectionId connection, const proto::Message &message,
                                 const Clock &now) {
   Outbox out;
-  auto it = connections_.find(connection);
-  if (it == connections_.end()) {
-    on_open(connection);
-    it = connections_.find(connection);
-  }
-  Context ctx{connection, it->second, now, out, {}};
+  Context ctx{connection, connection_for(connection), now, out, {}};
   dispatch(ctx, message);
   return out;
 }
@@ -124,8 +118,7 @@ Outbox StateMachine::on_shutdown() {
 
 std::size_t StateMachine::session_count(ConnectionId connection) const {
   auto it = connections_.find(connection);
-  if (it == connections_.end()) return 0;
-  return it->second.p2p_streams.size() + it->second.rooms.size();
+  return it == connections_.end() ? 0 : it->second.session_count();
 }
 
 void StateMachine::dispatch(Context &ctx, const proto::Message &message) {
@@ -209,7 +202,7 @@ bool StateMachine::check_token(Context &ctx, std::string_view token, const Token
 
 bool StateMachine::has_room_for_another_session(Context &ctx, std::string_view stream_id) {
   const std::size_t limit = config_.limits.max_sessions_per_socket;
-  if (ctx.connection.p2p_streams.size() + ctx.connection.rooms.size() < limit) return true;
+  if (ctx.connection.session_count() < limit) return true;
   send_error(ctx, "too_many_sessions", stream_id,
              "at most " + std::to_string(limit) + " sessions per socket");
   return false;

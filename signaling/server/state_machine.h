@@ -75,7 +75,6 @@ class StateMachine {
   std::size_t connection_count() const { return connections_.size(); }
   std::size_t session_count(ConnectionId connection) const;
   std::vector<std::string> room_members(std::string_view room) const;
-  const StateMachineConfig &config() const { return config_; }
 
  private:
   struct Connection {
@@ -85,6 +84,7 @@ class StateMachine {
     uint64_t dropped_since_notice = 0;
     std::set<std::string> p2p_streams;         // streamIds joined with `join`
     std::map<std::string, std::string> rooms;  // room -> own streamId in it
+    std::size_t session_count() const { return p2p_streams.size() + rooms.size(); }
   };
 
   struct P2pPeer {
@@ -117,6 +117,7 @@ class StateMachine {
   };
 
   // state_machine.cpp
+  Connection &connection_for(ConnectionId connection);
   void dispatch(Context &ctx, const protocol::Message &message);
   void send(Outbox &out, ConnectionId to, protocol::Message message,
             std::string_view verbatim = {}) const;
