@@ -32,8 +32,8 @@
 
 #include <memory>
 #include <mutex>
-#include <sstream>
 
+#include "element_common.h"
 #include "media_chains.h"
 #include "peer_controller.h"
 
@@ -42,10 +42,13 @@ GST_DEBUG_CATEGORY(amsrtc_peer_debug);
 
 namespace {
 
+using amsrtc::plugin::ice_policy_get_type;
+using amsrtc::plugin::join_list;
 using amsrtc::plugin::LocalTrack;
 using amsrtc::plugin::PeerController;
 using amsrtc::plugin::PeerSettings;
 using amsrtc::plugin::SendSettings;
+using amsrtc::plugin::split_list;
 using amsrtc::plugin::VideoCodec;
 
 constexpr const char *kDefaultServer = "ws://127.0.0.1:5080/WebRTCAppEE/websocket";
@@ -96,35 +99,6 @@ GType video_codec_get_type() {
   return type;
 }
 
-GType ice_policy_get_type() {
-  static GType type = 0;
-  if (g_once_init_enter(&type)) {
-    static const GEnumValue values[] = {{0, "Use every candidate", "all"},
-                                        {1, "Use TURN relay candidates only", "relay"},
-                                        {0, nullptr, nullptr}};
-    g_once_init_leave(&type, g_enum_register_static("GstAmsRtcIceTransportPolicy", values));
-  }
-  return type;
-}
-
-std::vector<std::string> split_list(const std::string &text) {
-  std::vector<std::string> items;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
-
-std::string join_list(const std::vector<std::string> &items) {
-  std::string text;
-  for (const auto &item : items) text += (text.empty() ? "" : ",") + item;
-  return text;
-}
-
 }  // namespace
 
 struct GstAmsRtcPeerPriv {
@@ -150,12 +124,7 @@ GstAmsRtcPeerPriv *priv(gpointer self) { return GST_AMS_RTC_PEER(self)->priv; }
 
 void post_error(GstAmsRtcPeer *self, const std::string &text, const std::string &debug,
                 const std::string &definition) {
-  GST_ERROR_OBJECT(self, "%s (%s)", text.c_str(), debug.c_str());
-  GstStructure *details =
-      gst_structure_new("amsrtc-error", "definition", G_TYPE_STRING, definition.c_str(), nullptr);
-  gst_element_message_full_with_details(
-      GST_ELEMENT(self), GST_MESSAGE_ERROR, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE,
-      g_strdup(text.c_str()), g_strdup(debug.c_str()), __FILE__, GST_FUNCTION, __LINE__, details);
+  amsrtc::plugin::post_error_with_definition(GST_ELEMENT(self), text, debug, definition);
 }
 
 void post_peer_message(GstAmsRtcPeer *self, const char *name, const std::string &peer) {

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "media_chains.h"
+#include "server_errors.h"
 
 GST_DEBUG_CATEGORY_EXTERN(amsrtc_peer_debug);
 #define GST_CAT_DEFAULT amsrtc_peer_debug
@@ -188,32 +189,13 @@ void PeerController::on_room_notification(const proto::Notification &notificatio
 }
 
 void PeerController::on_server_error(const proto::Error &error) {
-  const std::string &id = settings_.stream_id;
-  switch (error.kind()) {
-    case proto::ErrorKind::kNoPeerAssociatedBefore:
-      // Candidates still trickling when the partner left: harmless.
-      GST_DEBUG_OBJECT(bin_, "server: no_peer_associated_before for %s", error.stream_id.c_str());
-      break;
-    case proto::ErrorKind::kStreamIdInUse:
-      events_.error(mesh() ? "Another member of the room has this stream id."
-                           : "The call already has two peers.",
-                    "stream id " + id + " is in use; choose another stream-id", error.definition);
-      break;
-    case proto::ErrorKind::kRoomFull:
-      events_.error("The room is full.", "room " + settings_.room + ": " + error.information,
-                    error.definition);
-      break;
-    case proto::ErrorKind::kUnauthorizedAccess:
-      events_.error("The server refused the token.",
-                    "unauthorized_access for " + id + ": " + error.information +
-                        " (set a valid token property)",
-                    error.definition);
-      break;
-    default:
-      events_.error("The signaling server reported an error.",
-                    error.definition + ": " + error.information, error.definition);
-      break;
+  const ServerErrorReport report =
+      describe_server_error(error, settings_.stream_id, settings_.room);
+  if (!report.fatal) {
+    GST_DEBUG_OBJECT(bin_, "server: %s", report.debug.c_str());
+    return;
   }
+  events_.error(report.text, report.debug, report.definition);
 }
 
 std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std::string &peer) {

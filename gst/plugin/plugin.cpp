@@ -2,11 +2,13 @@
 #include <gst/gst.h>
 
 #include "amsrtcpeer.h"
+#include "amsrtcsignaller.h"
 #include "config.h"
 
 static gboolean plugin_init(GstPlugin *plugin) {
   gboolean registered = FALSE;
   registered |= GST_ELEMENT_REGISTER(amsrtcpeer, plugin);
+  registered |= GST_ELEMENT_REGISTER(amsrtcsignaller, plugin);
   return registered;
 }
 

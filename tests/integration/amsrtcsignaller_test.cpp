@@ -1,0 +1,304 @@
+// amsrtcsignaller driving webrtcbins that the test builds itself, against
+// the real amsrtc-server on loopback: two application pipelines call each
+// other (so one signaller offers and the other answers), exchange media and
+// data channel text, and see their sessions start and end; a signaller
+// calls an amsrtcpeer; settings that cannot work are errors that say so.
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "peer_pipeline.h"
+#include "server_process.h"
+#include "wait.h"
+
+namespace amsrtc::testing {
+namespace {
+
+// An application pipeline: VP8 video and Opus audio encoded by the test and
+// linked into its own webrtcbin; what webrtcbin receives goes through
+// decodebin into counting sinks. An amsrtcsignaller in the pipeline drives
+// the webrtcbin.
+class SignallerPipeline {
+ public:
+  SignallerPipeline(const std::string &server_url, const std::string &stream_id,
+                    const std::string &mode = "peer") {
+    GError *error = nullptr;
+    pipeline_ = gst_parse_launch(
+        "webrtcbin name=w latency=50 "
+        "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 "
+        "! vp8enc deadline=1 keyframe-max-dist=30 ! rtpvp8pay pt=96 ! "
+        "application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000 ! w. "
+        "audiotestsrc is-live=true wave=ticks ! audio/x-raw,rate=48000,channels=2 ! opusenc ! "
+        "rtpopuspay pt=111 ! "
+        "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! w.",
+        &error);
+    if (pipeline_ == nullptr) {
+      ADD_FAILURE() << error->message;
+      g_clear_error(&error);
+      return;
+    }
+    webrtc_ = gst_bin_get_by_name(GST_BIN(pipeline_), "w");
+    g_signal_connect(webrtc_, "pad-added", G_CALLBACK(on_webrtc_pad), this);
+    signaller_ = gst_element_factory_make("amsrtcsignaller", nullptr);
+    EXPECT_NE(signaller_, nullptr) << "amsrtcsignaller is not registered";
+    if (signaller_ == nullptr) return;
+    gst_util_set_object_arg(G_OBJECT(signaller_), "mode", mode.c_str());
+    g_object_set(signaller_, "server", server_url.c_str(), "stream-id", stream_id.c_str(),
+                 "webrtcbin", webrtc_, "local-addresses", "127.0.0.1", nullptr);
+    gst_bin_add(GST_BIN(pipeline_), signaller_);
+    g_signal_connect(signaller_, "session-started", G_CALLBACK(on_session_started), this);
+    g_signal_connect(signaller_, "session-ended", G_CALLBACK(on_session_ended), this);
+    g_signal_connect(signaller_, "data-received", G_CALLBACK(on_data), this);
+    GstBus *bus = gst_element_get_bus(pipeline_);
+    gst_bus_add_signal_watch(bus);
+    g_signal_connect(bus, "message::error", G_CALLBACK(on_problem), this);
+    g_signal_connect(bus, "message::warning", G_CALLBACK(on_problem), this);
+    gst_object_unref(bus);
+  }
+
+  ~SignallerPipeline() {
+    if (pipeline_ == nullptr) return;
+    stop();
+    GstBus *bus = gst_element_get_bus(pipeline_);
+    gst_bus_remove_signal_watch(bus);
+    gst_object_unref(bus);
+    gst_object_unref(webrtc_);
+    gst_object_unref(pipeline_);
+  }
+
+  GstElement *signaller() { return signaller_; }
+  GstStateChangeReturn play() { return gst_element_set_state(pipeline_, GST_STATE_PLAYING); }
+  void stop() { gst_element_set_state(pipeline_, GST_STATE_NULL); }
+
+  int frames(const std::string &kind) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return counts_[kind];
+  }
+  std::string events() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return events_;
+  }
+  std::string errors() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return errors_;
+  }
+  std::string warnings() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return warnings_;
+  }
+  std::string definitions() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return definitions_;
+  }
+  std::string received_text() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return text_;
+  }
+  unsigned send_data(const std::string &text) {
+    guint sent = 0;
+    g_signal_emit_by_name(signaller_, "send-data", text.c_str(), &sent);
+    return sent;
+  }
+
+ private:
+  // webrtcbin src pad -> decodebin -> a counting fakesink per decoded stream.
+  static void on_webrtc_pad(GstElement *, GstPad *pad, gpointer self_ptr) {
+    auto *self = static_cast<SignallerPipeline *>(self_ptr);
+    if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+    GstElement *decodebin = gst_element_factory_make("decodebin", nullptr);
+    g_signal_connect(decodebin, "pad-added", G_CALLBACK(on_decoded_pad), self);
+    gst_bin_add(GST_BIN(self->pipeline_), decodebin);
+    gst_element_sync_state_with_parent(decodebin);
+    GstPad *sink = gst_element_get_static_pad(decodebin, "sink");
+    gst_pad_link(pad, sink);
+    gst_object_unref(sink);
+  }
+
+  static void on_decoded_pad(GstElement *, GstPad *pad, gpointer self_ptr) {
+    auto *self = static_cast<SignallerPipeline *>(self_ptr);
+    GstCaps *caps = gst_pad_get_current_caps(pad);
+    const std::string kind =
+        g_str_has_prefix(gst_structure_get_name(gst_caps_get_structure(caps, 0)), "video")
+            ? "video"
+            : "audio";
+    gst_caps_unref(caps);
+    GstElement *sink = gst_element_factory_make("fakesink", nullptr);
+    g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+    gst_bin_add(GST_BIN(self->pipeline_), sink);
+    gst_element_sync_state_with_parent(sink);
+    GstPad *sink_pad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_link(pad, sink_pad);
+    auto *context = new std::pair<SignallerPipeline *, std::string>(self, kind);
+    gst_pad_add_probe(
+        sink_pad, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad *, GstPadProbeInfo *, gpointer data) {
+          auto *ctx = static_cast<std::pair<SignallerPipeline *, std::string> *>(data);
+          std::lock_guard<std::mutex> lock(ctx->first->mutex_);
+          ++ctx->first->counts_[ctx->second];
+          g_main_context_wakeup(nullptr);
+          return GST_PAD_PROBE_OK;
+        },
+        context,
+        [](gpointer data) {
+          delete static_cast<std::pair<SignallerPipeline *, std::string> *>(data);
+        });
+    gst_object_unref(sink_pad);
+  }
+
+  static void on_session_started(GstElement *, const gchar *peer, gpointer self_ptr) {
+    auto *self = static_cast<SignallerPipeline *>(self_ptr);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->events_ += std::string("started:") + peer + ";";
+    g_main_context_wakeup(nullptr);
+  }
+
+  static void on_session_ended(GstElement *, const gchar *peer, gpointer self_ptr) {
+    auto *self = static_cast<SignallerPipeline *>(self_ptr);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->events_ += std::string("ended:") + peer + ";";
+    g_main_context_wakeup(nullptr);
+  }
+
+  static void on_data(GstElement *, const gchar *peer, const gchar *text, gpointer self_ptr) {
+    auto *self = static_cast<SignallerPipeline *>(self_ptr);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->text_ += std::string(peer) + ":" + text;
+    g_main_context_wakeup(nullptr);
+  }
+
+  static void on_problem(GstBus *, GstMessage *message, gpointer self_ptr) {
+    auto *self = static_cast<SignallerPipeline *>(self_ptr);
+    GError *error = nullptr;
+    gchar *debug = nullptr;
+    const bool is_error = GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR;
+    if (is_error) {
+      gst_message_parse_error(message, &error, &debug);
+    } else {
+      gst_message_parse_warning(message, &error, &debug);
+    }
+    const GstStructure *details = nullptr;
+    if (is_error) gst_message_parse_error_details(message, &details);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    (is_error ? self->errors_ : self->warnings_) +=
+        std::string(error->message) + " (" + (debug ? debug : "") + ")\n";
+    if (details != nullptr && gst_structure_has_name(details, "amsrtc-error")) {
+      const gchar *definition = gst_structure_get_string(details, "definition");
+      self->definitions_ += definition != nullptr ? definition : "";
+    }
+    g_clear_error(&error);
+    g_free(debug);
+  }
+
+  GstElement *pipeline_ = nullptr;
+  GstElement *webrtc_ = nullptr;
+  GstElement *signaller_ = nullptr;  // owned by the pipeline
+  std::mutex mutex_;
+  std::map<std::string, int> counts_;
+  std::string events_;
+  std::string errors_;
+  std::string warnings_;
+  std::string definitions_;
+  std::string text_;
+};
+
+class AmsRtcSignaller : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { gst_init(nullptr, nullptr); }
+  void SetUp() override { ASSERT_FALSE(server.url().empty()); }
+  ServerProcess server;
+};
+
+bool decoding(SignallerPipeline &p, int frames) {
+  return p.frames("video") >= frames && p.frames("audio") > 0;
+}
+
+// Two application pipelines, each with its own webrtcbin and a signaller,
+// join the same call: whichever joined first offers, the other answers, so
+// both roles of the signaller run here.
+TEST_F(AmsRtcSignaller, TwoApplicationWebrtcbinsCallEachOther) {
+  SignallerPipeline a(server.websocket_url(), "call1");
+  SignallerPipeline b(server.websocket_url(), "call1");
+  ASSERT_NE(a.play(), GST_STATE_CHANGE_FAILURE);
+  ASSERT_NE(b.play(), GST_STATE_CHANGE_FAILURE);
+  auto failed = [&] { return !(a.errors() + b.errors()).empty(); };
+  ASSERT_TRUE(wait_until([&] { return (decoding(a, 30) && decoding(b, 30)) || failed(); }, 20000))
+      << "a: video " << a.frames("video") << ", audio " << a.frames("audio") << "; b: video "
+      << b.frames("video") << ", audio " << b.frames("audio") << "\n"
+      << a.errors() << b.errors();
+  EXPECT_EQ(a.errors() + b.errors(), "");
+  EXPECT_EQ(a.events(), "started:call1;");
+  EXPECT_EQ(b.events(), "started:call1;");
+
+  // Text both ways once the offerer's channel is open on each side.
+  ASSERT_TRUE(wait_until([&] { return a.send_data("hello from a") == 1; }, 10000));
+  ASSERT_TRUE(wait_until([&] { return b.send_data("hello from b") == 1; }, 10000));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return a.received_text() == "call1:hello from b" &&
+               b.received_text() == "call1:hello from a";
+      },
+      5000))
+      << "a got '" << a.received_text() << "', b got '" << b.received_text() << "'";
+
+  // b leaves: the server stops a's session, and a says so.
+  b.stop();
+  ASSERT_TRUE(wait_until([&] { return a.events() == "started:call1;ended:call1;"; }, 10000))
+      << a.events();
+  EXPECT_EQ(a.errors(), "");
+}
+
+// A signaller and an amsrtcpeer in one call. A third party joining after
+// the call ended finds the signaller without a webrtcbin (its property
+// serves one session): a warning says how to serve more.
+TEST_F(AmsRtcSignaller, CallsAnAmsRtcPeerAndWarnsWhenItsWebrtcbinIsUsedUp) {
+  SignallerPipeline a(server.websocket_url(), "call2");
+  PeerPipeline b(server.websocket_url(), "call2", "video-codec=vp8");
+  ASSERT_NE(a.play(), GST_STATE_CHANGE_FAILURE);
+  b.play();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return (decoding(a, 30) && b.buffers("video_call2") >= 30 &&
+                b.buffers("audio_call2") > 0) ||
+               !(a.errors() + b.errors()).empty();
+      },
+      20000))
+      << "a: video " << a.frames("video") << "; b: video " << b.buffers("video_call2") << "\n"
+      << a.errors() << b.errors();
+  EXPECT_EQ(a.errors() + b.errors(), "");
+
+  b.stop();
+  ASSERT_TRUE(wait_until([&] { return a.events() == "started:call2;ended:call2;"; }, 10000))
+      << a.events();
+  PeerPipeline c(server.websocket_url(), "call2", "video-codec=vp8");
+  c.play();
+  ASSERT_TRUE(wait_until([&] { return !a.warnings().empty(); }, 10000));
+  EXPECT_NE(a.warnings().find("No webrtcbin for the session with call2"), std::string::npos)
+      << a.warnings();
+  EXPECT_NE(a.warnings().find("request-webrtcbin"), std::string::npos) << a.warnings();
+  EXPECT_EQ(a.errors(), "");
+}
+
+TEST_F(AmsRtcSignaller, MeshWithoutARoomIsAnErrorSayingWhatToSet) {
+  SignallerPipeline a(server.websocket_url(), "alice", "mesh");
+  EXPECT_EQ(a.play(), GST_STATE_CHANGE_FAILURE);
+  ASSERT_TRUE(wait_until([&] { return !a.errors().empty(); }, 5000));
+  EXPECT_NE(a.errors().find("Mesh mode needs a room."), std::string::npos) << a.errors();
+  EXPECT_NE(a.errors().find("set the room property"), std::string::npos) << a.errors();
+}
+
+// Until the SFU lands, publish on amsrtc-server is refused the way a
+// signaling-only AMS refuses it: an error carrying the definition.
+TEST_F(AmsRtcSignaller, ServerErrorCarriesItsDefinition) {
+  SignallerPipeline a(server.websocket_url(), "cam1", "publish");
+  ASSERT_NE(a.play(), GST_STATE_CHANGE_FAILURE);
+  ASSERT_TRUE(wait_until([&] { return !a.errors().empty(); }, 5000));
+  EXPECT_EQ(a.definitions(), "webrtc_not_enabled");
+  EXPECT_NE(a.errors().find("The server does not carry WebRTC media."), std::string::npos)
+      << a.errors();
+}
+
+}  // namespace
+}  // namespace amsrtc::testing
