@@ -153,18 +153,36 @@ window.amsrtcStats = async function amsrtcStats() {
     pcSerial: pcInfo.get(pc).serial,
     connectionState: pc.connectionState,
     iceConnectionState: pc.iceConnectionState,
-    inbound: { framesDecoded: 0, frameWidth: 0, frameHeight: 0, bytesReceived: 0 },
-    outbound: { framesEncoded: 0, frameWidth: 0, frameHeight: 0, bytesSent: 0 },
+    inbound: { framesDecoded: 0, frameWidth: 0, frameHeight: 0, bytesReceived: 0, codec: "" },
+    outbound: {
+      framesEncoded: 0,
+      frameWidth: 0,
+      frameHeight: 0,
+      bytesSent: 0,
+      codec: "",
+      qualityLimitationReason: "",
+    },
+    // The browser's bandwidth estimate for what it sends (bit/s): it grows only with the
+    // receiver's feedback (transport-wide-cc or REMB).
+    availableOutgoingBitrate: 0,
   };
   const report = await pc.getStats();
+  const codecOf = (s) => (s.codecId && report.get(s.codecId) ? report.get(s.codecId).mimeType : "");
   report.forEach((s) => {
+    if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") {
+      result.availableOutgoingBitrate = s.availableOutgoingBitrate || 0;
+    }
     if (s.kind !== "video") return;
     if (s.type === "inbound-rtp") {
+      result.inbound.codec = codecOf(s);
       result.inbound.framesDecoded += s.framesDecoded || 0;
       result.inbound.bytesReceived += s.bytesReceived || 0;
       result.inbound.frameWidth = Math.max(result.inbound.frameWidth, s.frameWidth || 0);
       result.inbound.frameHeight = Math.max(result.inbound.frameHeight, s.frameHeight || 0);
     } else if (s.type === "outbound-rtp") {
+      result.outbound.codec = codecOf(s);
+      result.outbound.qualityLimitationReason = s.qualityLimitationReason || "";
+      result.outbound.targetBitrate = s.targetBitrate || 0;
       result.outbound.framesEncoded += s.framesEncoded || 0;
       result.outbound.bytesSent += s.bytesSent || 0;
       result.outbound.frameWidth = Math.max(result.outbound.frameWidth, s.frameWidth || 0);
@@ -172,6 +190,16 @@ window.amsrtcStats = async function amsrtcStats() {
     }
   });
   return result;
+};
+
+// The current peer connection's SDP, {local, remote} (tests capture real browser offers).
+window.amsrtcSdp = function amsrtcSdp() {
+  const pc = currentPc();
+  if (!pc) return null;
+  return {
+    local: pc.localDescription ? { type: pc.localDescription.type, sdp: pc.localDescription.sdp } : null,
+    remote: pc.remoteDescription ? { type: pc.remoteDescription.type, sdp: pc.remoteDescription.sdp } : null,
+  };
 };
 
 // ---------------------------------------------------------------------------------------------

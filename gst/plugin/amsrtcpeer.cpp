@@ -237,6 +237,19 @@ static GstStateChangeReturn gst_ams_rtc_peer_change_state(GstElement *element,
           amsrtc::plugin::PeerEvents{
               [self](const std::string &text, const std::string &debug,
                      const std::string &definition) { post_error(self, text, debug, definition); },
+              [self] {
+                std::string stream_id;
+                {
+                  std::lock_guard<std::mutex> lock(priv(self)->settings_mutex);
+                  stream_id = priv(self)->settings.stream_id;
+                }
+                gst_element_post_message(
+                    GST_ELEMENT(self),
+                    gst_message_new_element(
+                        GST_OBJECT(self),
+                        gst_structure_new("amsrtc/joined", "stream-id", G_TYPE_STRING,
+                                          stream_id.c_str(), nullptr)));
+              },
               [self](const std::string &peer) {
                 post_peer_message(self, "amsrtc/peer-joined", peer);
               },

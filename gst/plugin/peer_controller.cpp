@@ -172,9 +172,15 @@ void PeerController::offer_to(const std::shared_ptr<Remote> &remote) {
 // Mesh rooms: the newcomer offers to every member it finds in
 // joinedTheRoom; members it is told about later (streamJoined) offer to it.
 void PeerController::on_room_notification(const proto::Notification &notification) {
+  const bool ours = notification.stream_id == settings_.stream_id;
+  if (notification.kind() == proto::NotificationKind::kJoined && !mesh() && ours) {
+    if (events_.joined) events_.joined();
+    return;
+  }
   if (!mesh()) return;
   switch (notification.kind()) {
     case proto::NotificationKind::kJoinedTheRoom:
+      if (events_.joined) events_.joined();
       if (!notification.members) return;
       for (const auto &member : notification.members->entries) {
         if (member.stream_id != settings_.stream_id) offer_to(ensure_remote(member.stream_id));

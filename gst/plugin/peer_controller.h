@@ -45,7 +45,9 @@ struct PeerSettings {
 struct PeerEvents {
   std::function<void(const std::string &text, const std::string &debug,
                      const std::string &definition)>
-      error;                                                 // fatal: post an element error
+      error;  // fatal: post an element error
+  // The server confirmed our join (P2P) or joinRoom (mesh): waiting for peers.
+  std::function<void()> joined;
   std::function<void(const std::string &peer)> peer_joined;  // a call formed
   std::function<void(const std::string &peer)> peer_left;    // its pads got EOS and are gone
   // The data channel with `peer` is open / carried a text message.

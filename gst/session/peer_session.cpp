@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,7 @@ struct PeerSession::Impl {
   GstClockID description_deadline = nullptr;
   std::vector<std::pair<unsigned, std::string>> pending_candidates;
   std::vector<SdpMedia> local_media;
+  std::vector<SdpMedia> remote_offer;  // the offer we answer; empty when we offer
 
   void error(const std::string &text) {
     GST_WARNING_OBJECT(webrtc, "%s", text.c_str());
@@ -38,6 +40,8 @@ struct PeerSession::Impl {
 namespace {
 
 using WeakImpl = std::weak_ptr<PeerSession::Impl>;
+
+void speed_up_transport_cc_feedback(GstElement *webrtc);
 
 using PromiseHandler = void (*)(std::shared_ptr<PeerSession::Impl>, GstPromise *);
 
@@ -114,6 +118,7 @@ void on_description_created(std::shared_ptr<PeerSession::Impl> impl, GstPromise 
         if (std::string problem = promise_error(p); !problem.empty()) {
           return impl->error("could not set our own description: " + problem);
         }
+        speed_up_transport_cc_feedback(impl->webrtc);
         if (impl->callbacks.on_local_description) {
           impl->callbacks.on_local_description(context->second->first, context->second->second);
         }
@@ -277,10 +282,47 @@ bool media_described(GstElement *webrtc) {
   return described;
 }
 
+// The header extension id to give transport-cc in `caps`: when answering,
+// the one the offer chose for this kind of media (none if it has none);
+// when offering, the lowest id the caps do not use yet.
+std::optional<unsigned> transport_cc_id(const GstStructure *caps,
+                                        const std::vector<SdpMedia> &remote_offer) {
+  const char *kind = gst_structure_get_string(caps, "media");
+  if (!remote_offer.empty()) {
+    for (const SdpMedia &media : remote_offer) {
+      if (kind != nullptr && media.kind == kind) return extension_id(media, kTransportCcUri);
+    }
+    return std::nullopt;
+  }
+  for (unsigned id = 1; id <= 14; ++id) {
+    const std::string field = "extmap-" + std::to_string(id);
+    if (!gst_structure_has_field(caps, field.c_str())) return id;
+  }
+  return std::nullopt;
+}
+
+// The caps we send, plus transport-wide congestion control: webrtcbin
+// copies a=extmap and a=rtcp-fb from codec preferences into its offer or
+// answer, and without them the browser never learns how much bandwidth
+// there is and stays near 300 kbit/s (../shared/NOTES.md).
+GstCaps *with_transport_cc(const GstCaps *caps, const std::vector<SdpMedia> &remote_offer) {
+  GstCaps *result = gst_caps_copy(caps);
+  for (guint i = 0; i < gst_caps_get_size(result); ++i) {
+    GstStructure *s = gst_caps_get_structure(result, i);
+    const auto id = transport_cc_id(s, remote_offer);
+    if (!id) continue;
+    const std::string field = "extmap-" + std::to_string(*id);
+    const std::string uri(kTransportCcUri);
+    gst_structure_set(s, field.c_str(), G_TYPE_STRING, uri.c_str(), "rtcp-fb-transport-cc",
+                      G_TYPE_BOOLEAN, TRUE, nullptr);
+  }
+  return result;
+}
+
 // Tells each transceiver the caps its feeding pad carries, as codec
 // preferences: webrtcbin takes a sink pad's caps into its SDP only after its
 // own thread handled the caps event, which can be later than our offer.
-void pin_codec_preferences(GstElement *webrtc) {
+void pin_codec_preferences(GstElement *webrtc, const std::vector<SdpMedia> &remote_offer) {
   GstIterator *pads = gst_element_iterate_sink_pads(webrtc);
   GValue item = G_VALUE_INIT;
   while (gst_iterator_next(pads, &item) == GST_ITERATOR_OK) {
@@ -292,7 +334,11 @@ void pin_codec_preferences(GstElement *webrtc) {
     if (transceiver != nullptr && caps != nullptr) {
       GstCaps *preferences = nullptr;
       g_object_get(transceiver, "codec-preferences", &preferences, nullptr);
-      if (preferences == nullptr) g_object_set(transceiver, "codec-preferences", caps, nullptr);
+      if (preferences == nullptr) {
+        GstCaps *pinned = with_transport_cc(caps, remote_offer);
+        g_object_set(transceiver, "codec-preferences", pinned, nullptr);
+        gst_caps_unref(pinned);
+      }
       if (preferences != nullptr) gst_caps_unref(preferences);
     }
     if (transceiver != nullptr) gst_object_unref(transceiver);
@@ -302,6 +348,40 @@ void pin_codec_preferences(GstElement *webrtc) {
   }
   g_value_unset(&item);
   gst_iterator_free(pads);
+}
+
+// Transport-cc feedback every 50 ms on webrtcbin's RTP sessions: left at
+// its default it rides on RTCP reports, too rarely for the browser's
+// estimate to follow.
+void speed_up_transport_cc_feedback(GstElement *webrtc) {
+  GstElement *rtpbin = nullptr;
+  GstIterator *children = gst_bin_iterate_elements(GST_BIN(webrtc));
+  GValue item = G_VALUE_INIT;
+  while (rtpbin == nullptr && gst_iterator_next(children, &item) == GST_ITERATOR_OK) {
+    auto *child = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory *factory = gst_element_get_factory(child);
+    if (factory != nullptr &&
+        g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), "rtpbin")) {
+      rtpbin = GST_ELEMENT(gst_object_ref(child));
+    }
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(children);
+  if (rtpbin == nullptr) return;
+  // With bundle-policy max-bundle everything is session 0; a remote that
+  // does not bundle gets one session per m-line.
+  for (guint id = 0; id < 16; ++id) {
+    GObject *session = nullptr;
+    g_signal_emit_by_name(rtpbin, "get-internal-session", id, &session);
+    if (session == nullptr) continue;
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(session), "twcc-feedback-interval")) {
+      g_object_set(session, "twcc-feedback-interval", static_cast<guint64>(50 * GST_MSECOND),
+                   nullptr);
+    }
+    g_object_unref(session);
+  }
+  gst_object_unref(rtpbin);
 }
 
 // Runs the pending offer/answer creation once (caps and deadline may race).
@@ -318,7 +398,12 @@ void describe_now(const std::shared_ptr<PeerSession::Impl> &impl) {
     }
   }
   if (!action) return;
-  pin_codec_preferences(impl->webrtc);
+  std::vector<SdpMedia> remote_offer;
+  {
+    std::lock_guard<std::mutex> lock(impl->mutex);
+    remote_offer = impl->remote_offer;
+  }
+  pin_codec_preferences(impl->webrtc, remote_offer);
   action();
 }
 
@@ -406,6 +491,9 @@ void PeerSession::set_remote_description(proto::SdpType type, const std::string 
     // A new offer (renegotiation) starts a new exchange of candidates.
     std::lock_guard<std::mutex> lock(impl_->mutex);
     impl_->remote_set = false;
+    if (type == proto::SdpType::kOffer) {
+      impl_->remote_offer = parse_sdp_media(sdp).value_or(std::vector<SdpMedia>{});
+    }
   }
   GstWebRTCSessionDescription *description = gst_webrtc_session_description_new(
       type == proto::SdpType::kOffer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER,

@@ -74,6 +74,18 @@ std::optional<std::vector<SdpMedia>> parse_sdp_media(std::string_view text) {
         if (codec.payload_type == pt && end != nullptr) codec.fmtp = end + std::strspn(end, " ");
       }
     }
+    for (guint a = 0; a < gst_sdp_media_attributes_len(m); ++a) {
+      const GstSDPAttribute *attribute = gst_sdp_media_get_attribute(m, a);
+      if (g_strcmp0(attribute->key, "extmap") != 0 || attribute->value == nullptr) continue;
+      // "3 http://..." or "3/sendrecv http://..."
+      char *end = nullptr;
+      const auto id = static_cast<unsigned>(std::strtoul(attribute->value, &end, 10));
+      if (end == attribute->value) continue;
+      const char *uri = std::strchr(end, ' ');
+      if (uri == nullptr) continue;
+      uri += std::strspn(uri, " ");
+      media.extensions.push_back({id, std::string(uri, std::strcspn(uri, " "))});
+    }
     result.push_back(std::move(media));
   }
   gst_sdp_message_free(sdp);
@@ -107,6 +119,13 @@ std::string describe_codecs(const std::vector<SdpMedia> &media) {
     }
   }
   return text.empty() ? "no codecs" : text;
+}
+
+std::optional<unsigned> extension_id(const SdpMedia &media, std::string_view uri) {
+  for (const SdpExtension &extension : media.extensions) {
+    if (extension.uri == uri) return extension.id;
+  }
+  return std::nullopt;
 }
 
 std::string fmtp_value(std::string_view fmtp, std::string_view key) {

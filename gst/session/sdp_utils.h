@@ -18,13 +18,25 @@ struct SdpCodec {
   std::string fmtp;       // the a=fmtp parameters, "" when none
 };
 
+// An RTP header extension the m-line negotiates (a=extmap).
+struct SdpExtension {
+  unsigned id = 0;
+  std::string uri;
+};
+
+// Transport-wide congestion control: the receiver reports every packet's
+// arrival and the browser's bandwidth estimate follows it.
+inline constexpr std::string_view kTransportCcUri =
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
 struct SdpMedia {
-  std::string kind;                     // "audio", "video", "application"
-  std::string mid;                      // "" when the m-line has no a=mid
-  std::string direction;                // sendrecv | sendonly | recvonly | inactive
-  bool rejected = false;                // port 0
-  std::vector<unsigned> payload_types;  // as listed on the m= line
-  std::vector<SdpCodec> codecs;         // one per a=rtpmap
+  std::string kind;                      // "audio", "video", "application"
+  std::string mid;                       // "" when the m-line has no a=mid
+  std::string direction;                 // sendrecv | sendonly | recvonly | inactive
+  bool rejected = false;                 // port 0
+  std::vector<unsigned> payload_types;   // as listed on the m= line
+  std::vector<SdpCodec> codecs;          // one per a=rtpmap
+  std::vector<SdpExtension> extensions;  // one per a=extmap
 };
 
 // The m-lines of `sdp`, in order; nullopt when it does not parse as SDP.
@@ -43,6 +55,9 @@ std::string describe_codecs(const std::vector<SdpMedia> &media);
 // a=rtpmap; H.264 carries packetization-mode=1 and a profile-level-id;
 // Opus is opus/48000/2.
 std::vector<std::string> check_outgoing_sdp(const std::vector<SdpMedia> &media);
+
+// The id `media` gives the header extension `uri`, if it has it.
+std::optional<unsigned> extension_id(const SdpMedia &media, std::string_view uri);
 
 // The value of `key` in an fmtp parameter list ("a=1;b=2"), or "".
 std::string fmtp_value(std::string_view fmtp, std::string_view key);

@@ -214,3 +214,79 @@ export function peerState(page) {
     signals: window.amsrtcPeer.signals.filter((s) => s !== "pong"),
   }));
 }
+
+export const buildDir = process.env.AMSRTC_BUILD_DIR || path.resolve(here, "../../build");
+
+/**
+ * Start tests/browser/peer_probe.cpp: an amsrtcpeer pipeline joining `streamId` with `codec`
+ * (h264 | vp8 | vp9) test sources, which prints one JSON report per line (decoded video frames
+ * and size, audio buffers, RTP bytes received, errors) every 250 ms, and {"event":"joined"}
+ * once the server confirmed its join. Returns {reports, joined, latest(), waitFor(), stop()}.
+ */
+export function startProbe(wsUrl, streamId, codec, size = "640x360") {
+  const probePath = path.join(buildDir, "tests/browser/amsrtc-peer-probe");
+  if (!existsSync(probePath)) throw new Error(`probe not built: ${probePath}`);
+  const child = spawn(probePath, [wsUrl, streamId, codec, size], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      GST_PLUGIN_PATH: path.join(buildDir, "gst/plugin"),
+      GST_REGISTRY_1_0: path.join(buildDir, "tests/browser/probe-registry.bin"),
+    },
+  });
+  const probe = {
+    reports: [], // every report line, parsed, in order
+    joined: false,
+    stderr: "",
+    exited: null,
+    latest() {
+      return this.reports.length ? this.reports[this.reports.length - 1] : null;
+    },
+    /** Resolves with the first report for which check(report, probe) holds. */
+    waitFor(what, check, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          child.stdout.off("line-parsed", onLine);
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for the probe: ${what}; last ${JSON.stringify(probe.latest())}`));
+        }, timeoutMs);
+        const onLine = () => {
+          const r = probe.latest();
+          if (r && check(r, probe)) {
+            clearTimeout(timer);
+            child.stdout.off("line-parsed", onLine);
+            resolve(r);
+          }
+        };
+        child.stdout.on("line-parsed", onLine);
+        onLine();
+      });
+    },
+    async stop() {
+      if (probe.exited) return probe.exited;
+      const done = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      const result = await done;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+  child.on("exit", (code, signal) => (probe.exited = { code, signal }));
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk) => {
+    probe.stderr += chunk;
+    if (process.env.AMSRTC_PROBE_LOG) process.stderr.write(chunk);
+  });
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    let value;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (value.event === "joined") probe.joined = true;
+    else probe.reports.push(value);
+    child.stdout.emit("line-parsed");
+  });
+  return probe;
+}
