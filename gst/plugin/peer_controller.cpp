@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "media_chains.h"
+#include "payload_type_rewrite.h"
 #include "server_errors.h"
 
 GST_DEBUG_CATEGORY_EXTERN(amsrtc_peer_debug);
@@ -142,8 +143,9 @@ void PeerController::on_message(const proto::Message &message) {
   } else if (const auto *config = std::get_if<proto::TakeConfiguration>(&message)) {
     // P2P: the call's id. Mesh: the sending member's id (rewritten by the server).
     if (!mesh() && config->stream_id != settings_.stream_id) return;
-    auto remote = config->type == proto::SdpType::kOffer ? ensure_remote(config->stream_id)
-                                                         : find_remote(config->stream_id);
+    auto remote = config->type == proto::SdpType::kOffer
+                      ? ensure_remote(config->stream_id, config->sdp)
+                      : find_remote(config->stream_id);
     if (remote) remote->session->set_remote_description(config->type, config->sdp);
   } else if (const auto *candidate = std::get_if<proto::TakeCandidate>(&message)) {
     if (auto remote = find_remote(candidate->stream_id)) {
@@ -204,7 +206,8 @@ void PeerController::on_server_error(const proto::Error &error) {
   events_.error(report.text, report.debug, report.definition);
 }
 
-std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std::string &peer) {
+std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std::string &peer,
+                                                                      const std::string &offer) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = remotes_.find(peer);
@@ -246,6 +249,10 @@ std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std:
           [this](const std::string &error) {
             events_.error("WebRTC negotiation failed.", error, "");
           }});
+  const auto offer_media =
+      offer.empty() ? std::vector<session::SdpMedia>{}
+                    : session::parse_sdp_media(offer).value_or(std::vector<session::SdpMedia>{});
+  remote->session->set_payload_types_follow_offer(!offer_media.empty());
   g_signal_connect(remote->webrtc, "pad-added", G_CALLBACK(on_pad_added), raw);
   g_signal_connect(remote->webrtc, "on-data-channel", G_CALLBACK(on_data_channel), raw);
   std::vector<LocalTrack> tracks;
@@ -257,17 +264,24 @@ std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std:
   // webrtcbin first, then the branches feeding it: a queue that pushes into
   // a webrtcbin still in NULL gets FLUSHING and stops for good.
   gst_element_sync_state_with_parent(remote->webrtc);
-  for (const LocalTrack &track : tracks) link_track(*remote, track);
+  for (const LocalTrack &track : tracks) link_track(*remote, track, offer_media);
   GST_INFO_OBJECT(bin_, "call with %s formed", peer.c_str());
   if (events_.peer_joined) events_.peer_joined(peer);
   return remote;
 }
 
-void PeerController::link_track(Remote &remote, const LocalTrack &track) {
+void PeerController::link_track(Remote &remote, const LocalTrack &track,
+                                const std::vector<session::SdpMedia> &offer) {
   GstElement *queue = gst_element_factory_make("queue", nullptr);
   g_object_set(queue, "max-size-time", 200 * GST_MSECOND, "max-size-buffers", 0u, "max-size-bytes",
                0u, "leaky", 2 /* downstream: drop old */, nullptr);
   gst_bin_add(bin_, queue);
+  if (!offer.empty()) {
+    // Before the tee's caps reach this branch.
+    GstPad *queue_src = gst_element_get_static_pad(queue, "src");
+    follow_offered_payload_types(queue_src, offer);
+    gst_object_unref(queue_src);
+  }
   GstPad *sink = gst_element_request_pad_simple(remote.webrtc, "sink_%u");
   GstPad *queue_src = gst_element_get_static_pad(queue, "src");
   gst_pad_link(queue_src, sink);

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "gst/session/peer_session.h"
+#include "gst/session/sdp_utils.h"
 #include "signaling/client/signaling_client.h"
 
 namespace amsrtc::plugin {
@@ -86,10 +87,13 @@ class PeerController {
   bool mesh() const { return !settings_.room.empty(); }
   void send(protocol::Message message);
 
-  std::shared_ptr<Remote> ensure_remote(const std::string &peer);
+  // `offer`: the remote's offer when it is what brings the remote (its
+  // payload types are then followed); "" when we will offer.
+  std::shared_ptr<Remote> ensure_remote(const std::string &peer, const std::string &offer = "");
   void offer_to(const std::shared_ptr<Remote> &remote);
   void remove_remote(const std::string &peer);
-  void link_track(Remote &remote, const LocalTrack &track);
+  void link_track(Remote &remote, const LocalTrack &track,
+                  const std::vector<session::SdpMedia> &offer);
   static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer remote);
   static void on_data_channel(GstElement *webrtc, GstWebRTCDataChannel *channel, gpointer remote);
   void watch_channel(Remote &remote, GstWebRTCDataChannel *channel);

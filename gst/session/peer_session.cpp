@@ -30,6 +30,7 @@ struct PeerSession::Impl {
   std::vector<std::pair<unsigned, std::string>> pending_candidates;
   std::vector<SdpMedia> local_media;
   std::vector<SdpMedia> remote_offer;  // the offer we answer; empty when we offer
+  bool payload_types_follow_offer = false;
 
   void error(const std::string &text) {
     GST_WARNING_OBJECT(webrtc, "%s", text.c_str());
@@ -301,14 +302,34 @@ std::optional<unsigned> transport_cc_id(const GstStructure *caps,
   return std::nullopt;
 }
 
+// The payload type the offer gave the codec of `caps` (see
+// payload_type_rewrite.h in the plugin for why), when it gave one.
+void set_offered_payload_type(GstStructure *caps, const std::vector<SdpMedia> &remote_offer) {
+  const char *kind = gst_structure_get_string(caps, "media");
+  const char *encoding = gst_structure_get_string(caps, "encoding-name");
+  const char *profile = gst_structure_get_string(caps, "profile-level-id");
+  gint clock_rate = 0;
+  gst_structure_get_int(caps, "clock-rate", &clock_rate);
+  if (kind == nullptr || encoding == nullptr) return;
+  for (const SdpMedia &media : remote_offer) {
+    if (media.kind != kind || media.rejected) continue;
+    const auto pt = offered_payload_type(media, encoding, static_cast<unsigned>(clock_rate),
+                                         profile != nullptr ? profile : "");
+    if (pt) gst_structure_set(caps, "payload", G_TYPE_INT, static_cast<gint>(*pt), nullptr);
+    return;
+  }
+}
+
 // The caps we send, plus transport-wide congestion control: webrtcbin
 // copies a=extmap and a=rtcp-fb from codec preferences into its offer or
 // answer, and without them the browser never learns how much bandwidth
 // there is and stays near 300 kbit/s (../shared/NOTES.md).
-GstCaps *with_transport_cc(const GstCaps *caps, const std::vector<SdpMedia> &remote_offer) {
+GstCaps *with_transport_cc(const GstCaps *caps, const std::vector<SdpMedia> &remote_offer,
+                           bool payload_types_follow_offer) {
   GstCaps *result = gst_caps_copy(caps);
   for (guint i = 0; i < gst_caps_get_size(result); ++i) {
     GstStructure *s = gst_caps_get_structure(result, i);
+    if (payload_types_follow_offer) set_offered_payload_type(s, remote_offer);
     const auto id = transport_cc_id(s, remote_offer);
     if (!id) continue;
     const std::string field = "extmap-" + std::to_string(*id);
@@ -322,7 +343,8 @@ GstCaps *with_transport_cc(const GstCaps *caps, const std::vector<SdpMedia> &rem
 // Tells each transceiver the caps its feeding pad carries, as codec
 // preferences: webrtcbin takes a sink pad's caps into its SDP only after its
 // own thread handled the caps event, which can be later than our offer.
-void pin_codec_preferences(GstElement *webrtc, const std::vector<SdpMedia> &remote_offer) {
+void pin_codec_preferences(GstElement *webrtc, const std::vector<SdpMedia> &remote_offer,
+                           bool payload_types_follow_offer) {
   GstIterator *pads = gst_element_iterate_sink_pads(webrtc);
   GValue item = G_VALUE_INIT;
   while (gst_iterator_next(pads, &item) == GST_ITERATOR_OK) {
@@ -335,7 +357,7 @@ void pin_codec_preferences(GstElement *webrtc, const std::vector<SdpMedia> &remo
       GstCaps *preferences = nullptr;
       g_object_get(transceiver, "codec-preferences", &preferences, nullptr);
       if (preferences == nullptr) {
-        GstCaps *pinned = with_transport_cc(caps, remote_offer);
+        GstCaps *pinned = with_transport_cc(caps, remote_offer, payload_types_follow_offer);
         g_object_set(transceiver, "codec-preferences", pinned, nullptr);
         gst_caps_unref(pinned);
       }
@@ -399,11 +421,13 @@ void describe_now(const std::shared_ptr<PeerSession::Impl> &impl) {
   }
   if (!action) return;
   std::vector<SdpMedia> remote_offer;
+  bool follow = false;
   {
     std::lock_guard<std::mutex> lock(impl->mutex);
     remote_offer = impl->remote_offer;
+    follow = impl->payload_types_follow_offer;
   }
-  pin_codec_preferences(impl->webrtc, remote_offer);
+  pin_codec_preferences(impl->webrtc, remote_offer, follow);
   action();
 }
 
@@ -527,5 +551,10 @@ GstWebRTCDataChannel *PeerSession::create_data_channel(const std::string &label)
 }
 
 GstElement *PeerSession::webrtcbin() const { return impl_->webrtc; }
+
+void PeerSession::set_payload_types_follow_offer(bool follow) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->payload_types_follow_offer = follow;
+}
 
 }  // namespace amsrtc::session

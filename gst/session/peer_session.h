@@ -66,6 +66,11 @@ class PeerSession {
 
   GstElement *webrtcbin() const;
 
+  // When answering, describe our media with the payload types the offer
+  // gave our codecs. Only for an owner that also rewrites its RTP to them
+  // (amsrtcpeer: payload_type_rewrite.h); off by default.
+  void set_payload_types_follow_offer(bool follow);
+
   struct Impl;  // internal (peer_session.cpp)
 
  private:

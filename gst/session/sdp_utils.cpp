@@ -121,6 +121,47 @@ std::string describe_codecs(const std::vector<SdpMedia> &media) {
   return text.empty() ? "no codecs" : text;
 }
 
+std::string h264_profile(std::string_view profile_level_id) {
+  if (profile_level_id.size() != 6) return "";
+  const std::string text(profile_level_id);
+  const unsigned long value = std::strtoul(text.c_str(), nullptr, 16);
+  const unsigned idc = (value >> 16) & 0xff;
+  const unsigned iop = (value >> 8) & 0xff;
+  switch (idc) {
+    case 0x42:
+      return (iop & 0x40) ? "constrained-baseline" : "baseline";
+    case 0x4d:
+      return (iop & 0x80) ? "constrained-baseline" : "main";
+    case 0x58:
+      return "extended";
+    case 0x64:
+      if ((iop & 0x0c) == 0x0c) return "constrained-high";
+      return (iop & 0x08) ? "progressive-high" : "high";
+    default:
+      return "idc-" + std::to_string(idc);
+  }
+}
+
+std::optional<unsigned> offered_payload_type(const SdpMedia &offer, std::string_view encoding_name,
+                                             unsigned clock_rate,
+                                             std::string_view profile_level_id) {
+  const std::string name(encoding_name);
+  const bool h264 = g_ascii_strcasecmp(name.c_str(), "H264") == 0;
+  const std::string our_profile = h264_profile(profile_level_id);
+  for (const SdpCodec &codec : offer.codecs) {
+    if (g_ascii_strcasecmp(codec.name.c_str(), name.c_str()) != 0 ||
+        codec.clock_rate != clock_rate) {
+      continue;
+    }
+    if (!h264) return codec.payload_type;
+    if (fmtp_value(codec.fmtp, "packetization-mode") != "1") continue;
+    // Levels may differ (the answer states what we send); profiles may not.
+    const std::string offered = h264_profile(fmtp_value(codec.fmtp, "profile-level-id"));
+    if (our_profile.empty() || offered.empty() || offered == our_profile) return codec.payload_type;
+  }
+  return std::nullopt;
+}
+
 std::optional<unsigned> extension_id(const SdpMedia &media, std::string_view uri) {
   for (const SdpExtension &extension : media.extensions) {
     if (extension.uri == uri) return extension.id;

@@ -59,6 +59,19 @@ std::vector<std::string> check_outgoing_sdp(const std::vector<SdpMedia> &media);
 // The id `media` gives the header extension `uri`, if it has it.
 std::optional<unsigned> extension_id(const SdpMedia &media, std::string_view uri);
 
+// GStreamer's name for an H.264 profile-level-id's profile ("42e01f" and
+// "42c01f" -> "constrained-baseline", "42001f" -> "baseline", "640c1f" ->
+// "constrained-high"); "" when it is not 6 hex digits.
+std::string h264_profile(std::string_view profile_level_id);
+
+// The payload type an offer's m-line gives the codec we send
+// (`encoding_name`, `clock_rate`, and for H.264 our `profile_level_id`),
+// or nullopt when the offer lacks that codec. H.264 needs
+// packetization-mode=1 and the same profile (levels may differ).
+std::optional<unsigned> offered_payload_type(const SdpMedia &offer, std::string_view encoding_name,
+                                             unsigned clock_rate,
+                                             std::string_view profile_level_id = "");
+
 // The value of `key` in an fmtp parameter list ("a=1;b=2"), or "".
 std::string fmtp_value(std::string_view fmtp, std::string_view key);
 
