@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "gst_log_tail.h"
 #include "peer_pipeline.h"
 #include "server_process.h"
 #include "wait.h"
@@ -16,7 +17,10 @@ namespace {
 
 class AmsRtcPeer : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { gst_init(nullptr, nullptr); }
+  static void SetUpTestSuite() {
+    gst_init(nullptr, nullptr);
+    GstLogTail::install();
+  }
   void SetUp() override { ASSERT_FALSE(server.url().empty()); }
   ServerProcess server;
 };
@@ -144,6 +148,7 @@ TEST_F(AmsRtcPeer, MeshRoomOfThreeThenALeaveAndAJoin) {
 // server's definition.
 TEST(AmsRtcPeerTokens, RefusedTokenIsAnErrorWithTheDefinition) {
   gst_init(nullptr, nullptr);
+  GstLogTail::install();
   ServerProcess server{{"--token-secret", "s3cret"}};
   PeerPipeline a(server.websocket_url(), "call1", "token=not-a-jwt");
   a.play();
@@ -159,8 +164,15 @@ TEST_F(AmsRtcPeer, ServerRestartMidCallReconnectsAndMediaFlowsAgain) {
   PeerPipeline b(server.websocket_url(), "call1");
   a.play();
   b.play();
-  ASSERT_TRUE(
-      wait_until([&] { return decodes(a, "call1", 30) && decodes(b, "call1", 30); }, 20000));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return (decodes(a, "call1", 30) && decodes(b, "call1", 30)) ||
+               !(a.errors() + b.errors()).empty();
+      },
+      20000))
+      << "a: " << a.buffers("video_call1") << ", b: " << b.buffers("video_call1") << "\n"
+      << a.errors() << b.errors();
+  ASSERT_EQ(a.errors() + b.errors(), "");
   const int port = server.port();
   server.kill();
   ServerProcess restarted{{"--port", std::to_string(port)}};

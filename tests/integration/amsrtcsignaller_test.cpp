@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 
+#include "gst_log_tail.h"
 #include "peer_pipeline.h"
 #include "server_process.h"
 #include "wait.h"
@@ -206,7 +207,10 @@ class SignallerPipeline {
 
 class AmsRtcSignaller : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { gst_init(nullptr, nullptr); }
+  static void SetUpTestSuite() {
+    gst_init(nullptr, nullptr);
+    GstLogTail::install();
+  }
   void SetUp() override { ASSERT_FALSE(server.url().empty()); }
   ServerProcess server;
 };
