@@ -409,6 +409,7 @@ static void gst_ams_rtc_peer_init(GstAmsRtcPeer *self) {
   self->priv = new GstAmsRtcPeerPriv();
   self->priv->settings.server = kDefaultServer;
   GST_OBJECT_FLAG_SET(self, GST_ELEMENT_FLAG_SOURCE);
+  amsrtc::plugin::prepare_dtls_certificate();
 }
 
 static void gst_ams_rtc_peer_class_init(GstAmsRtcPeerClass *klass) {

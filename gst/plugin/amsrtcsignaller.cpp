@@ -301,6 +301,7 @@ static void gst_ams_rtc_signaller_finalize(GObject *object) {
 static void gst_ams_rtc_signaller_init(GstAmsRtcSignaller *self) {
   self->priv = new GstAmsRtcSignallerPriv();
   self->priv->settings.server = kDefaultServer;
+  amsrtc::plugin::prepare_dtls_certificate();
 }
 
 static void install_properties(GObjectClass *object_class) {

@@ -43,4 +43,21 @@ void post_error_with_definition(GstElement *element, const std::string &text,
       g_strdup(text.c_str()), g_strdup(debug.c_str()), __FILE__, GST_FUNCTION, __LINE__, details);
 }
 
+void prepare_dtls_certificate() {
+  static gsize started = 0;
+  if (!g_once_init_enter(&started)) return;
+  // dtlsdec (which webrtcbin uses) creates the shared certificate in its
+  // constructor and keeps it for every later DTLS transport.
+  GThread *thread = g_thread_new(
+      "amsrtc-dtls-cert",
+      [](gpointer) -> gpointer {
+        GstElement *dtls = gst_element_factory_make("dtlsdec", nullptr);
+        if (dtls != nullptr) gst_object_unref(dtls);
+        return nullptr;
+      },
+      nullptr);
+  g_thread_unref(thread);
+  g_once_init_leave(&started, 1);
+}
+
 }  // namespace amsrtc::plugin

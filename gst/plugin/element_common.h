@@ -21,4 +21,10 @@ GType ice_policy_get_type();
 void post_error_with_definition(GstElement *element, const std::string &text,
                                 const std::string &debug, const std::string &definition);
 
+// Starts generating GStreamer's process-wide DTLS certificate on a
+// background thread, once per process. webrtcbin would otherwise generate
+// it when the first connection needs it: 100-300 ms on the path to the
+// first frame (../shared/NOTES.md). Elements call this when created.
+void prepare_dtls_certificate();
+
 }  // namespace amsrtc::plugin

@@ -1,6 +1,7 @@
 #include "peer_session.h"
 
 #include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
 
 #include <functional>
 #include <mutex>
@@ -21,6 +22,7 @@ struct PeerSession::Impl {
   GstElement *webrtc = nullptr;  // owned ref
   SessionCallbacks callbacks;
   gulong candidate_handler = 0;
+  gulong connection_handler = 0;
 
   std::mutex mutex;  // guards what follows; never held while calling out
   bool remote_set = false;
@@ -43,6 +45,7 @@ namespace {
 using WeakImpl = std::weak_ptr<PeerSession::Impl>;
 
 void speed_up_transport_cc_feedback(GstElement *webrtc);
+std::vector<GstPad *> feeding_pads(GstElement *webrtc);
 
 using PromiseHandler = void (*)(std::shared_ptr<PeerSession::Impl>, GstPromise *);
 
@@ -195,6 +198,23 @@ void on_ice_candidate(GstElement *, guint mline, gchar *candidate, gpointer impl
 
 }  // namespace
 
+// Once the connection is up, every video encoder feeding it makes a
+// keyframe: the frames encoded before that were dropped on the way (nothing
+// could be sent yet), and without a keyframe the remote decodes nothing
+// until the encoder's next one, up to its keyframe interval (2 s) later.
+static void on_connection_state(GstElement *webrtc, GParamSpec *, gpointer) {
+  GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+  g_object_get(webrtc, "connection-state", &state, nullptr);
+  if (state != GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) return;
+  GST_DEBUG_OBJECT(webrtc, "connected: asking our encoders for a keyframe");
+  for (GstPad *feeder : feeding_pads(webrtc)) {
+    // An upstream event sent to a src pad travels up through its element.
+    gst_pad_send_event(feeder,
+                       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+    gst_object_unref(feeder);
+  }
+}
+
 std::string webrtcbin_stun_uri(const std::string &uri) {
   if (g_str_has_prefix(uri.c_str(), "stun:") && !g_str_has_prefix(uri.c_str(), "stun://")) {
     return "stun://" + uri.substr(5);
@@ -231,6 +251,8 @@ PeerSession::PeerSession(GstElement *webrtcbin, IceSettings ice, SessionCallback
     }
     if (agent != nullptr) gst_object_unref(agent);
   }
+  impl_->connection_handler = g_signal_connect(webrtcbin, "notify::connection-state",
+                                               G_CALLBACK(on_connection_state), nullptr);
   impl_->candidate_handler =
       g_signal_connect(webrtcbin, "on-ice-candidate", G_CALLBACK(on_ice_candidate), impl_.get());
 }
@@ -245,6 +267,7 @@ PeerSession::~PeerSession() {
     }
   }
   g_signal_handler_disconnect(impl_->webrtc, impl_->candidate_handler);
+  g_signal_handler_disconnect(impl_->webrtc, impl_->connection_handler);
   gst_object_unref(impl_->webrtc);
 }
 
