@@ -2,7 +2,8 @@
 # The demo command: sets up a fresh Debian 12 machine, builds amsrtc, shows
 # the protocol library on the real SDK's wire traffic, then runs
 # amsrtc-server with the example pages (the real Ant Media JavaScript SDK)
-# until Ctrl-C. The GStreamer elements join the demo as they land.
+# and a GStreamer pipeline (amsrtcpeer) waiting in a P2P call that the
+# browser page joins, until Ctrl-C.
 #
 #   bash scripts/demo.sh            server on 127.0.0.1:5080 (another port if taken)
 #   DEMO_PORT=8080 bash scripts/demo.sh
@@ -15,7 +16,7 @@ bash scripts/setup.sh
 
 echo "== 2/4 building"
 if [[ ! -f build/build.ninja ]]; then meson setup build >/dev/null; fi
-meson compile -C build examples/amsrtc-wire-decode signaling/server/amsrtc-server >/dev/null
+meson compile -C build >/dev/null
 
 echo "== 3/4 the protocol library on what the real AMS SDK 2.16.2 sent, and on bad input"
 build/examples/amsrtc-wire-decode tests/fixtures/ams-sdk-2.16.2/*.txt | tail -n 1
@@ -25,12 +26,13 @@ printf '%s\n' \
   '{"command":"teleport","streamId":"cam1"}' |
   build/examples/amsrtc-wire-decode | grep reply
 
-echo "== 4/4 amsrtc-server with the example pages (Ctrl-C stops it)"
+echo "== 4/4 amsrtc-server with the example pages, and a pipeline in a call (Ctrl-C stops both)"
 port=${DEMO_PORT:-5080}
 out=$(mktemp)
 build/signaling/server/amsrtc-server --port "$port" --web-root examples/web >"$out" &
 server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$out"; echo; echo "demo stopped"' EXIT
+pipeline=
+trap 'kill -INT $pipeline 2>/dev/null; kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$out"; echo; echo "demo stopped"' EXIT
 for _ in $(seq 50); do [[ -s "$out" ]] && break; kill -0 $server 2>/dev/null || break; sleep 0.1; done
 if [[ ! -s "$out" ]]; then
   # the port is taken: let the kernel choose one
@@ -40,11 +42,24 @@ if [[ ! -s "$out" ]]; then
 fi
 url=$(head -n 1 "$out" | cut -d' ' -f2)
 http=${url/ws:/http:}
+
+# The pipeline: a test pattern and a tone into amsrtcpeer, the caller's video
+# shown in a window (or, without a display, decoded into fakesink).
+sink="queue ! videoconvert ! autovideosink"
+[[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]] || sink="fakesink"
+GST_PLUGIN_PATH=$PWD/build/gst/plugin gst-launch-1.0 -q amsrtcpeer name=p \
+  server="$url/WebRTCAppEE/websocket" stream-id=demo local-addresses=127.0.0.1 \
+  videotestsrc is-live=true pattern=ball ! video/x-raw,width=1280,height=720,framerate=30/1 ! p.video_0 \
+  audiotestsrc is-live=true wave=ticks ! p.audio_0 \
+  p. ! $sink &
+pipeline=$!
 cat <<INFO
 
   amsrtc-server is $(head -n 1 "$out")
-  P2P call with the real Ant Media SDK: open this page in two browser tabs and press Join in both:
-    $http/peer.html?streamId=call1
+  A GStreamer pipeline (amsrtcpeer) waits in the P2P call "demo". Call it from a browser with the
+  real Ant Media SDK: open this page and press Join; you see its bouncing ball, it gets your camera:
+    $http/peer.html?streamId=demo
+  Two browser tabs can also call each other: $http/peer.html?streamId=call1
   Any Ant Media SDK client can use the signaling URL $url/WebRTCAppEE/websocket
 
 INFO
