@@ -2,7 +2,8 @@
 // the real amsrtc-server on loopback: two application pipelines call each
 // other (so one signaller offers and the other answers), exchange media and
 // data channel text, and see their sessions start and end; a signaller
-// calls an amsrtcpeer; settings that cannot work are errors that say so.
+// calls an amsrtcpeer; three signallers form a mesh room with a webrtcbin
+// per member; settings that cannot work are errors that say so.
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
@@ -205,6 +206,146 @@ class SignallerPipeline {
   std::string text_;
 };
 
+// A mesh room member: a pipeline with only a signaller (mode=mesh); every
+// session gets a new webrtcbin with its own VP8 source through
+// request-webrtcbin, and each remote's decoded video is counted under the
+// remote's stream id.
+class MeshMember {
+ public:
+  MeshMember(const std::string &server_url, const std::string &room, const std::string &id) {
+    pipeline_ = gst_pipeline_new(id.c_str());
+    signaller_ = gst_element_factory_make("amsrtcsignaller", nullptr);
+    EXPECT_NE(signaller_, nullptr);
+    if (signaller_ == nullptr) return;
+    gst_util_set_object_arg(G_OBJECT(signaller_), "mode", "mesh");
+    g_object_set(signaller_, "server", server_url.c_str(), "room", room.c_str(), "stream-id",
+                 id.c_str(), "local-addresses", "127.0.0.1", nullptr);
+    g_signal_connect(signaller_, "request-webrtcbin", G_CALLBACK(on_request_webrtcbin), this);
+    g_signal_connect(signaller_, "session-ended", G_CALLBACK(on_session_ended), this);
+    g_signal_connect(signaller_, "peer-left", G_CALLBACK(on_peer_left), this);
+    gst_bin_add(GST_BIN(pipeline_), signaller_);
+    GstBus *bus = gst_element_get_bus(pipeline_);
+    gst_bus_add_signal_watch(bus);
+    g_signal_connect(bus, "message::error", G_CALLBACK(on_error), this);
+    gst_object_unref(bus);
+  }
+  ~MeshMember() {
+    stop();
+    GstBus *bus = gst_element_get_bus(pipeline_);
+    gst_bus_remove_signal_watch(bus);
+    gst_object_unref(bus);
+    gst_object_unref(pipeline_);
+  }
+  GstStateChangeReturn play() { return gst_element_set_state(pipeline_, GST_STATE_PLAYING); }
+  void stop() { gst_element_set_state(pipeline_, GST_STATE_NULL); }
+  int frames_from(const std::string &peer) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return frames_[peer];
+  }
+  std::string events() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return events_;
+  }
+  std::string errors() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return errors_;
+  }
+
+ private:
+  struct Session {
+    MeshMember *self;
+    std::string peer;
+  };
+
+  static GstElement *on_request_webrtcbin(GstElement *, const gchar *peer, gpointer self_ptr) {
+    auto *self = static_cast<MeshMember *>(self_ptr);
+    const std::string name = std::string("w_") + peer;
+    const std::string description =
+        "webrtcbin name=" + name +
+        " latency=50 videotestsrc is-live=true ! "
+        "video/x-raw,width=320,height=240,framerate=30/1 ! vp8enc deadline=1 ! rtpvp8pay pt=96 ! "
+        "application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000 ! " +
+        name + ".";
+    GError *error = nullptr;
+    GstElement *bin = gst_parse_bin_from_description(description.c_str(), FALSE, &error);
+    if (bin == nullptr) {
+      ADD_FAILURE() << error->message;
+      g_clear_error(&error);
+      return nullptr;
+    }
+    GstElement *webrtc = gst_bin_get_by_name(GST_BIN(bin), name.c_str());
+    g_signal_connect_data(
+        webrtc, "pad-added", G_CALLBACK(on_webrtc_pad), new Session{self, peer},
+        [](gpointer data, GClosure *) { delete static_cast<Session *>(data); },
+        static_cast<GConnectFlags>(0));
+    gst_bin_add(GST_BIN(self->pipeline_), bin);
+    gst_element_sync_state_with_parent(bin);
+    return webrtc;  // the signaller takes this reference
+  }
+
+  static void on_webrtc_pad(GstElement *webrtc, GstPad *pad, gpointer session_ptr) {
+    auto *session = static_cast<Session *>(session_ptr);
+    if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+    GError *error = nullptr;
+    GstElement *chain = gst_parse_bin_from_description(
+        "rtpvp8depay ! vp8dec ! fakesink name=out sync=false async=false", TRUE, &error);
+    if (chain == nullptr) {
+      g_clear_error(&error);
+      return;
+    }
+    GstElement *out = gst_bin_get_by_name(GST_BIN(chain), "out");
+    GstPad *out_pad = gst_element_get_static_pad(out, "sink");
+    gst_pad_add_probe(
+        out_pad, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad *, GstPadProbeInfo *, gpointer data) {
+          auto *session = static_cast<Session *>(data);
+          std::lock_guard<std::mutex> lock(session->self->mutex_);
+          ++session->self->frames_[session->peer];
+          g_main_context_wakeup(nullptr);
+          return GST_PAD_PROBE_OK;
+        },
+        new Session{*session}, [](gpointer data) { delete static_cast<Session *>(data); });
+    gst_object_unref(out_pad);
+    gst_object_unref(out);
+    // Pads link within one bin: the chain goes beside the webrtcbin.
+    gst_bin_add(GST_BIN(GST_ELEMENT_PARENT(webrtc)), chain);
+    gst_element_sync_state_with_parent(chain);
+    GstPad *sink = gst_element_get_static_pad(chain, "sink");
+    gst_pad_link(pad, sink);
+    gst_object_unref(sink);
+  }
+
+  static void on_session_ended(GstElement *, const gchar *peer, gpointer self_ptr) {
+    auto *self = static_cast<MeshMember *>(self_ptr);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->events_ += std::string("ended:") + peer + ";";
+    g_main_context_wakeup(nullptr);
+  }
+
+  static void on_peer_left(GstElement *, const gchar *peer, gpointer self_ptr) {
+    auto *self = static_cast<MeshMember *>(self_ptr);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->events_ += std::string("left:") + peer + ";";
+    g_main_context_wakeup(nullptr);
+  }
+
+  static void on_error(GstBus *, GstMessage *message, gpointer self_ptr) {
+    auto *self = static_cast<MeshMember *>(self_ptr);
+    GError *error = nullptr;
+    gst_message_parse_error(message, &error, nullptr);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->errors_ += std::string(error->message) + "\n";
+    g_clear_error(&error);
+  }
+
+  GstElement *pipeline_ = nullptr;
+  GstElement *signaller_ = nullptr;  // owned by the pipeline
+  std::mutex mutex_;
+  std::map<std::string, int> frames_;
+  std::string events_;
+  std::string errors_;
+};
+
 class AmsRtcSignaller : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -283,6 +424,39 @@ TEST_F(AmsRtcSignaller, CallsAnAmsRtcPeerAndWarnsWhenItsWebrtcbinIsUsedUp) {
       << a.warnings();
   EXPECT_NE(a.warnings().find("request-webrtcbin"), std::string::npos) << a.warnings();
   EXPECT_EQ(a.errors(), "");
+}
+
+// Mesh mode: three members, each with a signaller that gets a new
+// webrtcbin per member through request-webrtcbin; everyone decodes the
+// other two; one leaves and the others end that session and see it go.
+TEST_F(AmsRtcSignaller, MeshRoomOfThreeWithAWebrtcbinPerMember) {
+  MeshMember a(server.websocket_url(), "r1", "alice");
+  MeshMember b(server.websocket_url(), "r1", "bob");
+  MeshMember c(server.websocket_url(), "r1", "carol");
+  ASSERT_NE(a.play(), GST_STATE_CHANGE_FAILURE);
+  ASSERT_NE(b.play(), GST_STATE_CHANGE_FAILURE);
+  ASSERT_NE(c.play(), GST_STATE_CHANGE_FAILURE);
+  auto failed = [&] { return !(a.errors() + b.errors() + c.errors()).empty(); };
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return (a.frames_from("bob") >= 30 && a.frames_from("carol") >= 30 &&
+                b.frames_from("alice") >= 30 && b.frames_from("carol") >= 30 &&
+                c.frames_from("alice") >= 30 && c.frames_from("bob") >= 30) ||
+               failed();
+      },
+      30000))
+      << "a: bob " << a.frames_from("bob") << ", carol " << a.frames_from("carol") << "; b: alice "
+      << b.frames_from("alice") << ", carol " << b.frames_from("carol") << "; c: alice "
+      << c.frames_from("alice") << ", bob " << c.frames_from("bob") << "\n"
+      << a.errors() << b.errors() << c.errors();
+  EXPECT_EQ(a.errors() + b.errors() + c.errors(), "");
+
+  b.stop();
+  ASSERT_TRUE(wait_until(
+      [&] { return a.events() == "ended:bob;left:bob;" && c.events() == "ended:bob;left:bob;"; },
+      10000))
+      << "a: " << a.events() << "; c: " << c.events();
+  EXPECT_EQ(a.errors() + c.errors(), "");
 }
 
 TEST_F(AmsRtcSignaller, MeshWithoutARoomIsAnErrorSayingWhatToSet) {
