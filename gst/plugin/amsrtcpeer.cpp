@@ -237,6 +237,10 @@ static GstStateChangeReturn gst_ams_rtc_peer_change_state(GstElement *element,
           amsrtc::plugin::PeerEvents{
               [self](const std::string &text, const std::string &debug,
                      const std::string &definition) { post_error(self, text, debug, definition); },
+              [self](const std::string &text, const std::string &debug) {
+                GST_ELEMENT_WARNING(self, RESOURCE, FAILED, ("%s", text.c_str()),
+                                    ("%s", debug.c_str()));
+              },
               [self] {
                 std::string stream_id;
                 {

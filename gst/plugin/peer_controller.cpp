@@ -248,6 +248,18 @@ std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std:
           },
           [this](const std::string &error) {
             events_.error("WebRTC negotiation failed.", error, "");
+          },
+          [this, peer] {
+            // P2P: the call cannot work. Mesh: the other members still can.
+            const std::string text = "The WebRTC connection with " + peer + " failed.";
+            const std::string debug =
+                "ICE or DTLS failed: check local-addresses, stun-server and turn-servers "
+                "(on one machine set local-addresses=127.0.0.1)";
+            if (mesh()) {
+              if (events_.warning) events_.warning(text, debug);
+            } else {
+              events_.error(text, debug, "");
+            }
           }});
   const auto offer_media =
       offer.empty() ? std::vector<session::SdpMedia>{}

@@ -47,6 +47,8 @@ struct PeerEvents {
   std::function<void(const std::string &text, const std::string &debug,
                      const std::string &definition)>
       error;  // fatal: post an element error
+  // Not fatal: post an element warning.
+  std::function<void(const std::string &text, const std::string &debug)> warning;
   // The server confirmed our join (P2P) or joinRoom (mesh): waiting for peers.
   std::function<void()> joined;
   std::function<void(const std::string &peer)> peer_joined;  // a call formed

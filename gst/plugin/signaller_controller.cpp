@@ -260,6 +260,11 @@ std::shared_ptr<SignallerController::Session> SignallerController::open_session(
           },
           [this](const std::string &error) {
             events_.error("WebRTC negotiation failed.", error, "");
+          },
+          [this, peer] {
+            events_.warning("The WebRTC connection with " + peer + " failed.",
+                            "ICE or DTLS failed: check local-addresses, stun-server and "
+                            "turn-servers (on one machine set local-addresses=127.0.0.1)");
           }});
   // The answerer's side of the channel the offerer opens.
   session->data_channel_handler = g_signal_connect(

@@ -202,9 +202,15 @@ void on_ice_candidate(GstElement *, guint mline, gchar *candidate, gpointer impl
 // keyframe: the frames encoded before that were dropped on the way (nothing
 // could be sent yet), and without a keyframe the remote decodes nothing
 // until the encoder's next one, up to its keyframe interval (2 s) later.
-static void on_connection_state(GstElement *webrtc, GParamSpec *, gpointer) {
+static void on_connection_state(GstElement *webrtc, GParamSpec *, gpointer impl_ptr) {
   GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
   g_object_get(webrtc, "connection-state", &state, nullptr);
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
+    GST_WARNING_OBJECT(webrtc, "the connection failed (ICE or DTLS)");
+    auto *impl = static_cast<PeerSession::Impl *>(impl_ptr);
+    if (impl->callbacks.on_connection_failed) impl->callbacks.on_connection_failed();
+    return;
+  }
   if (state != GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) return;
   GST_DEBUG_OBJECT(webrtc, "connected: asking our encoders for a keyframe");
   for (GstPad *feeder : feeding_pads(webrtc)) {
@@ -252,7 +258,7 @@ PeerSession::PeerSession(GstElement *webrtcbin, IceSettings ice, SessionCallback
     if (agent != nullptr) gst_object_unref(agent);
   }
   impl_->connection_handler = g_signal_connect(webrtcbin, "notify::connection-state",
-                                               G_CALLBACK(on_connection_state), nullptr);
+                                               G_CALLBACK(on_connection_state), impl_.get());
   impl_->candidate_handler =
       g_signal_connect(webrtcbin, "on-ice-candidate", G_CALLBACK(on_ice_candidate), impl_.get());
 }

@@ -41,6 +41,8 @@ struct SessionCallbacks {
       on_local_candidate;
   // Negotiation failed: the sentence says what and why.
   std::function<void(const std::string &error)> on_error;
+  // ICE or DTLS failed: this peer cannot be reached (optional).
+  std::function<void()> on_connection_failed;
 };
 
 class PeerSession {

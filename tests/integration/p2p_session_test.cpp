@@ -65,7 +65,8 @@ class Peer {
               message.candidate = candidate;
               client_->send(message);
             },
-            [this](const std::string &error) { record_error(error); }});
+            [this](const std::string &error) { record_error(error); },
+            [this] { record_error("the connection failed (ICE or DTLS)"); }});
 
     client::ClientConfig config;
     config.uri = server_url;
