@@ -79,6 +79,27 @@ GstPadProbeReturn rewrite_probe(GstPad *pad, GstPadProbeInfo *info, gpointer dat
   return GST_PAD_PROBE_OK;
 }
 
+// The branch takes whatever payload type the shared payloader uses and
+// rewrites it, so it must not take part in the payloader's negotiation:
+// webrtcbin would answer with the remote's payload type, which contradicts
+// the other branches' and leaves the tee with no common caps.
+GstPadProbeReturn isolate_caps_queries(GstPad *, GstPadProbeInfo *info, gpointer) {
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY(info);
+  if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
+    GstCaps *filter = nullptr;
+    gst_query_parse_caps(query, &filter);
+    GstCaps *result = filter != nullptr ? gst_caps_ref(filter) : gst_caps_new_any();
+    gst_query_set_caps_result(query, result);
+    gst_caps_unref(result);
+    return GST_PAD_PROBE_HANDLED;
+  }
+  if (GST_QUERY_TYPE(query) == GST_QUERY_ACCEPT_CAPS) {
+    gst_query_set_accept_caps_result(query, TRUE);
+    return GST_PAD_PROBE_HANDLED;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 }  // namespace
 
 void follow_offered_payload_types(GstPad *pad, std::vector<session::SdpMedia> offer) {
@@ -88,6 +109,8 @@ void follow_offered_payload_types(GstPad *pad, std::vector<session::SdpMedia> of
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
                                    GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
       rewrite_probe, rewrite, [](gpointer data) { delete static_cast<Rewrite *>(data); });
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, isolate_caps_queries, nullptr,
+                    nullptr);
 }
 
 }  // namespace amsrtc::plugin

@@ -78,19 +78,25 @@ bool PeerController::start() {
 }
 
 void PeerController::stop() {
-  if (client_) {
+  std::unique_ptr<client::SignalingClient> client;
+  {
+    // Callbacks still running on the client's or webrtcbin's threads see no
+    // client from here on and drop what they would send.
+    std::lock_guard<std::mutex> lock(client_mutex_);
+    client = std::move(client_);
+  }
+  if (client) {
     if (mesh()) {
       proto::LeaveFromRoom leave;
       leave.room = settings_.room;
       leave.stream_id = settings_.stream_id;
-      client_->send(leave);
+      client->send(leave);
     } else {
       proto::Leave leave;
       leave.stream_id = settings_.stream_id;
-      client_->send(leave);
+      client->send(leave);
     }
-    client_->stop();  // sends what is queued, closes, joins the thread
-    client_.reset();
+    client->stop();  // sends what is queued, closes, joins the thread
   }
   std::vector<std::string> peers;
   {
@@ -101,6 +107,7 @@ void PeerController::stop() {
 }
 
 void PeerController::send(proto::Message message) {
+  std::lock_guard<std::mutex> lock(client_mutex_);
   if (client_) client_->send(std::move(message));
 }
 

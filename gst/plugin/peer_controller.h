@@ -105,6 +105,7 @@ class PeerController {
   GstBin *bin_;  // not owned: the element owns us
   PeerSettings settings_;
   PeerEvents events_;
+  std::mutex client_mutex_;  // guards client_: send() runs on any thread, stop() resets it
   std::unique_ptr<client::SignalingClient> client_;
 
   std::mutex mutex_;

@@ -18,9 +18,28 @@ struct SignallerController::Session {
   GstElement *webrtc;  // owned ref; the element itself is the application's
   std::unique_ptr<session::PeerSession> negotiation;
   gulong data_channel_handler = 0;
-  std::mutex mutex;                         // channel: set from webrtcbin's thread
+  std::mutex mutex;                         // what follows: set from webrtcbin's threads
   GstWebRTCDataChannel *channel = nullptr;  // owned ref
+  gulong message_handler = 0;               // on `channel`
+  bool ended = false;                       // no channel may be taken any more
 };
+
+namespace {
+
+// Signal handlers hold a weak reference to their session: the application's
+// webrtcbin keeps running after a session ends, and a handler already
+// running on one of its threads then finds the session gone. (GLib keeps
+// the data alive while a handler runs and frees it when disconnected.)
+template <typename T>
+gulong connect_weak(gpointer instance, const char *signal, GCallback callback,
+                    const std::shared_ptr<T> &target) {
+  return g_signal_connect_data(
+      instance, signal, callback, new std::weak_ptr<T>(target),
+      [](gpointer data, GClosure *) { delete static_cast<std::weak_ptr<T> *>(data); },
+      static_cast<GConnectFlags>(0));
+}
+
+}  // namespace
 
 SignallerController::SignallerController(GstObject *owner, GstElement *webrtcbin,
                                          SignallerSettings settings, SignallerEvents events)
@@ -70,36 +89,43 @@ bool SignallerController::start() {
 }
 
 void SignallerController::stop() {
-  if (client_) {
+  std::unique_ptr<client::SignalingClient> client;
+  {
+    // Callbacks still running on the client's or webrtcbin's threads see no
+    // client from here on and drop what they would send.
+    std::lock_guard<std::mutex> lock(client_mutex_);
+    client = std::move(client_);
+  }
+  if (client) {
     switch (settings_.mode) {
       case SignallerMode::kPublish:
       case SignallerMode::kPlay: {
         proto::Stop stop;
         stop.stream_id = settings_.stream_id;
-        client_->send(stop);
+        client->send(stop);
         break;
       }
       case SignallerMode::kPeer: {
         proto::Leave leave;
         leave.stream_id = settings_.stream_id;
-        client_->send(leave);
+        client->send(leave);
         break;
       }
       case SignallerMode::kMesh: {
         proto::LeaveFromRoom leave;
         leave.room = settings_.room;
         leave.stream_id = settings_.stream_id;
-        client_->send(leave);
+        client->send(leave);
         break;
       }
     }
-    client_->stop();  // sends what is queued, closes, joins the thread
-    client_.reset();
+    client->stop();  // sends what is queued, closes, joins the thread
   }
   end_all_sessions();
 }
 
 void SignallerController::send(proto::Message message) {
+  std::lock_guard<std::mutex> lock(client_mutex_);
   if (client_) client_->send(std::move(message));
 }
 
@@ -204,12 +230,13 @@ void SignallerController::on_notification(const proto::Notification &notificatio
       break;
     case proto::NotificationKind::kStreamJoined:
       // Mesh: the newcomer will offer to us. Play: a room member started.
-      if (notification.stream_id != settings_.stream_id && events_.peer_joined)
+      if (!settings_.room.empty() && notification.stream_id != settings_.stream_id &&
+          events_.peer_joined)
         events_.peer_joined(notification.stream_id);
       break;
     case proto::NotificationKind::kStreamLeaved:
       if (settings_.mode == SignallerMode::kMesh) end_session(notification.stream_id);
-      if (events_.peer_left) events_.peer_left(notification.stream_id);
+      if (!settings_.room.empty() && events_.peer_left) events_.peer_left(notification.stream_id);
       break;
     default:
       break;
@@ -229,9 +256,17 @@ std::shared_ptr<SignallerController::Session> SignallerController::open_session(
   GstElement *webrtc = events_.request_webrtcbin ? events_.request_webrtcbin(peer) : nullptr;
   if (webrtc == nullptr) webrtc = std::exchange(spare_webrtcbin_, nullptr);
   if (webrtc == nullptr) {
-    events_.warning("No webrtcbin for the session with " + peer + ": ignored.",
-                    "the webrtcbin property serves one session; connect to request-webrtcbin to "
-                    "give each session its own");
+    const std::string text = "No webrtcbin for the session with " + peer + ".";
+    const std::string debug =
+        "the webrtcbin property serves one session (a re-opened signaling connection starts a "
+        "new one); connect to request-webrtcbin to give each session its own";
+    // Publishing or playing is the element's one job: without a webrtcbin
+    // it has stopped. A peer or room member can still serve others.
+    if (settings_.mode == SignallerMode::kPublish || settings_.mode == SignallerMode::kPlay) {
+      events_.error(text, debug, "");
+    } else {
+      events_.warning(text + " Ignored.", debug);
+    }
     return nullptr;
   }
   auto session = std::make_shared<Session>();
@@ -267,13 +302,14 @@ std::shared_ptr<SignallerController::Session> SignallerController::open_session(
                             "turn-servers (on one machine set local-addresses=127.0.0.1)");
           }});
   // The answerer's side of the channel the offerer opens.
-  session->data_channel_handler = g_signal_connect(
+  session->data_channel_handler = connect_weak(
       webrtc, "on-data-channel",
-      G_CALLBACK(+[](GstElement *, GstWebRTCDataChannel *channel, gpointer s) {
-        auto *session = static_cast<Session *>(s);
-        session->owner->watch_channel(*session, GST_WEBRTC_DATA_CHANNEL(g_object_ref(channel)));
+      G_CALLBACK(+[](GstElement *, GstWebRTCDataChannel *channel, gpointer weak) {
+        if (auto session = static_cast<std::weak_ptr<Session> *>(weak)->lock()) {
+          session->owner->watch_channel(session, GST_WEBRTC_DATA_CHANNEL(g_object_ref(channel)));
+        }
       }),
-      session.get());
+      session);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     sessions_[peer] = session;
@@ -292,28 +328,41 @@ void SignallerController::offer(const std::shared_ptr<Session> &session) {
     has_channel = session->channel != nullptr;
   }
   if (settings_.data_channel && !has_channel) {
-    watch_channel(*session, session->negotiation->create_data_channel(session->peer));
+    watch_channel(session, session->negotiation->create_data_channel(session->peer));
   }
   session->negotiation->create_offer();
 }
 
-// Takes `channel` (transfer full) as the session's data channel.
-void SignallerController::watch_channel(Session &session, GstWebRTCDataChannel *channel) {
+// Takes `channel` (transfer full) as the session's data channel, unless the
+// session has ended meanwhile.
+void SignallerController::watch_channel(const std::shared_ptr<Session> &session,
+                                        GstWebRTCDataChannel *channel) {
   if (channel == nullptr) return;
-  g_signal_connect(channel, "on-message-string",
-                   G_CALLBACK(+[](GstWebRTCDataChannel *, gchar *text, gpointer s) {
-                     auto *session = static_cast<Session *>(s);
-                     if (session->owner->events_.data_received && text != nullptr)
+  const gulong handler =
+      connect_weak(channel, "on-message-string",
+                   G_CALLBACK(+[](GstWebRTCDataChannel *, gchar *text, gpointer weak) {
+                     auto session = static_cast<std::weak_ptr<Session> *>(weak)->lock();
+                     if (session && session->owner->events_.data_received && text != nullptr)
                        session->owner->events_.data_received(session->peer, text);
                    }),
-                   &session);
-  GstWebRTCDataChannel *previous;
+                   session);
+  GstWebRTCDataChannel *previous = nullptr;
+  gulong previous_handler = 0;
+  bool ended;
   {
-    std::lock_guard<std::mutex> lock(session.mutex);
-    previous = std::exchange(session.channel, channel);
+    std::lock_guard<std::mutex> lock(session->mutex);
+    ended = session->ended;
+    if (!ended) {
+      previous = std::exchange(session->channel, channel);
+      previous_handler = std::exchange(session->message_handler, handler);
+    }
+  }
+  if (ended) {
+    g_signal_handler_disconnect(channel, handler);
+    g_object_unref(channel);
   }
   if (previous != nullptr) {
-    g_signal_handlers_disconnect_by_data(previous, &session);
+    g_signal_handler_disconnect(previous, previous_handler);
     g_object_unref(previous);
   }
 }
@@ -356,12 +405,15 @@ void SignallerController::end_session(const std::string &peer) {
   GST_INFO_OBJECT(owner_, "session with %s ended", peer.c_str());
   g_signal_handler_disconnect(session->webrtc, session->data_channel_handler);
   GstWebRTCDataChannel *channel;
+  gulong message_handler;
   {
     std::lock_guard<std::mutex> lock(session->mutex);
+    session->ended = true;
     channel = std::exchange(session->channel, nullptr);
+    message_handler = session->message_handler;
   }
   if (channel != nullptr) {
-    g_signal_handlers_disconnect_by_data(channel, session.get());
+    g_signal_handler_disconnect(channel, message_handler);
     g_object_unref(channel);
   }
   session->negotiation.reset();

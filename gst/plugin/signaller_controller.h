@@ -90,12 +90,13 @@ class SignallerController {
   void offer(const std::shared_ptr<Session> &session);
   void end_session(const std::string &peer);
   void end_all_sessions();
-  void watch_channel(Session &session, GstWebRTCDataChannel *channel);
+  void watch_channel(const std::shared_ptr<Session> &session, GstWebRTCDataChannel *channel);
 
   GstObject *owner_;             // for logs
   GstElement *spare_webrtcbin_;  // the `webrtcbin` property until a session takes it
   SignallerSettings settings_;
   SignallerEvents events_;
+  std::mutex client_mutex_;  // guards client_: send() runs on any thread, stop() resets it
   std::unique_ptr<client::SignalingClient> client_;
 
   std::mutex mutex_;

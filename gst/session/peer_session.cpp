@@ -186,8 +186,9 @@ void on_remote_answer_set(std::shared_ptr<PeerSession::Impl> impl, GstPromise *p
   flush_candidates(impl);
 }
 
-void on_ice_candidate(GstElement *, guint mline, gchar *candidate, gpointer impl_ptr) {
-  auto *impl = static_cast<PeerSession::Impl *>(impl_ptr);
+void on_ice_candidate(GstElement *, guint mline, gchar *candidate, gpointer weak) {
+  auto impl = static_cast<WeakImpl *>(weak)->lock();
+  if (!impl) return;
   std::string mid;
   {
     std::lock_guard<std::mutex> lock(impl->mutex);
@@ -202,13 +203,13 @@ void on_ice_candidate(GstElement *, guint mline, gchar *candidate, gpointer impl
 // keyframe: the frames encoded before that were dropped on the way (nothing
 // could be sent yet), and without a keyframe the remote decodes nothing
 // until the encoder's next one, up to its keyframe interval (2 s) later.
-static void on_connection_state(GstElement *webrtc, GParamSpec *, gpointer impl_ptr) {
+static void on_connection_state(GstElement *webrtc, GParamSpec *, gpointer weak) {
   GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
   g_object_get(webrtc, "connection-state", &state, nullptr);
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
     GST_WARNING_OBJECT(webrtc, "the connection failed (ICE or DTLS)");
-    auto *impl = static_cast<PeerSession::Impl *>(impl_ptr);
-    if (impl->callbacks.on_connection_failed) impl->callbacks.on_connection_failed();
+    auto impl = static_cast<WeakImpl *>(weak)->lock();
+    if (impl && impl->callbacks.on_connection_failed) impl->callbacks.on_connection_failed();
     return;
   }
   if (state != GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) return;
@@ -257,10 +258,17 @@ PeerSession::PeerSession(GstElement *webrtcbin, IceSettings ice, SessionCallback
     }
     if (agent != nullptr) gst_object_unref(agent);
   }
-  impl_->connection_handler = g_signal_connect(webrtcbin, "notify::connection-state",
-                                               G_CALLBACK(on_connection_state), impl_.get());
+  // The handlers hold weak references: one already running on webrtcbin's
+  // thread when the session is destroyed finds it gone. (GLib keeps the data
+  // alive while a handler runs and frees it when disconnected.)
+  auto weak_data = [this] { return new WeakImpl(impl_); };
+  auto free_weak = [](gpointer data, GClosure *) { delete static_cast<WeakImpl *>(data); };
+  impl_->connection_handler =
+      g_signal_connect_data(webrtcbin, "notify::connection-state", G_CALLBACK(on_connection_state),
+                            weak_data(), free_weak, static_cast<GConnectFlags>(0));
   impl_->candidate_handler =
-      g_signal_connect(webrtcbin, "on-ice-candidate", G_CALLBACK(on_ice_candidate), impl_.get());
+      g_signal_connect_data(webrtcbin, "on-ice-candidate", G_CALLBACK(on_ice_candidate),
+                            weak_data(), free_weak, static_cast<GConnectFlags>(0));
 }
 
 PeerSession::~PeerSession() {
@@ -317,10 +325,23 @@ bool media_described(GstElement *webrtc) {
 // when offering, the lowest id the caps do not use yet.
 std::optional<unsigned> transport_cc_id(const GstStructure *caps,
                                         const std::vector<SdpMedia> &remote_offer) {
+  // Caps that already carry the extension (an application payloader with
+  // rtphdrexttwcc) keep theirs.
+  for (int i = 0; i < gst_structure_n_fields(caps); ++i) {
+    const char *field = gst_structure_nth_field_name(caps, i);
+    const char *value =
+        g_str_has_prefix(field, "extmap-") ? gst_structure_get_string(caps, field) : nullptr;
+    if (value != nullptr && kTransportCcUri == value) return std::nullopt;
+  }
   const char *kind = gst_structure_get_string(caps, "media");
   if (!remote_offer.empty()) {
     for (const SdpMedia &media : remote_offer) {
-      if (kind != nullptr && media.kind == kind) return extension_id(media, kTransportCcUri);
+      if (kind == nullptr || media.kind != kind) continue;
+      const auto id = extension_id(media, kTransportCcUri);
+      // An id our caps use for another extension stays theirs.
+      if (id && gst_structure_has_field(caps, ("extmap-" + std::to_string(*id)).c_str()))
+        return std::nullopt;
+      return id;
     }
     return std::nullopt;
   }
@@ -519,6 +540,11 @@ void when_media_described(const std::shared_ptr<PeerSession::Impl> &impl,
 }  // namespace
 
 void PeerSession::create_offer() {
+  {
+    // We offer: nothing to follow from an earlier remote offer.
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->remote_offer.clear();
+  }
   std::weak_ptr<Impl> weak = impl_;
   when_media_described(impl_, [weak] {
     auto impl = weak.lock();
