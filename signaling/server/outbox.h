@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -31,7 +32,50 @@ struct CloseConnection {
   std::string reason;
 };
 
-using Output = std::variant<SendMessage, CloseConnection>;
+// ---- Media plane (the SFU, PROTOCOL.md §3.2, §3.3, §12.7) --------------
+// The state machine decides; the media plane (webrtcbin endpoints) acts and
+// reports back with MediaEvents (media_events.h). An endpoint serves one
+// session: a connection publishing or playing one stream id.
+struct EndpointKey {
+  ConnectionId connection = 0;
+  std::string stream_id;
+  bool player = false;  // false: the publisher of stream_id
+  bool operator<(const EndpointKey &o) const {
+    return std::tie(connection, stream_id, player) < std::tie(o.connection, o.stream_id, o.player);
+  }
+  bool operator==(const EndpointKey &o) const {
+    return connection == o.connection && stream_id == o.stream_id && player == o.player;
+  }
+};
+
+// A publisher's offer arrived: create its receiving endpoint and answer.
+struct CreatePublisher {
+  EndpointKey key;
+  std::string offer_sdp;
+};
+// A player of a live stream: create a sending endpoint fed from the
+// publisher's tracks (forwarded, never decoded) and offer.
+struct CreatePlayer {
+  EndpointKey key;
+};
+// The client's answer to a player's offer (or a publisher's new offer).
+struct ApplyRemoteDescription {
+  EndpointKey key;
+  protocol::SdpType type = protocol::SdpType::kAnswer;
+  std::string sdp;
+};
+struct ApplyRemoteCandidate {
+  EndpointKey key;
+  unsigned mline = 0;
+  std::string candidate;
+};
+// The session ended: tear the endpoint down.
+struct RemoveEndpoint {
+  EndpointKey key;
+};
+
+using Output = std::variant<SendMessage, CloseConnection, CreatePublisher, CreatePlayer,
+                            ApplyRemoteDescription, ApplyRemoteCandidate, RemoveEndpoint>;
 using Outbox = std::vector<Output>;
 
 }  // namespace amsrtc::server

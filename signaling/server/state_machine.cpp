@@ -101,6 +101,7 @@ Outbox StateMachine::on_close(ConnectionId connection) {
   const std::map<std::string, std::string> rooms = it->second.rooms;
   for (const auto &stream_id : p2p_streams) remove_p2p_peer(out, connection, stream_id);
   for (const auto &[room, own_id] : rooms) remove_room_member(out, connection, room);
+  end_media_sessions(out, connection);
   connections_.erase(connection);
   return out;
 }
@@ -122,48 +123,56 @@ std::size_t StateMachine::session_count(ConnectionId connection) const {
 }
 
 void StateMachine::dispatch(Context &ctx, const proto::Message &message) {
-  std::visit(
-      Overloaded{
-          [&](const proto::Ping &) { send(ctx.out, ctx.sender, proto::Pong{}); },
-          [&](const proto::GetIceServerConfig &) {
-            send(ctx.out, ctx.sender, ice_server_config());
-          },
-          [&](const proto::Publish &m) { refuse_media(ctx, m.stream_id, m.token, "publish"); },
-          [&](const proto::Play &m) { refuse_media(ctx, m.stream_id, m.token, "play"); },
-          [&](const proto::TakeConfiguration &m) { relay(ctx, m); },
-          [&](const proto::TakeCandidate &m) { relay(ctx, m); },
-          [&](const proto::PeerMessageCommand &m) { relay_peer_message(ctx, m); },
-          [&](const proto::Stop &) {
-            // §12.7: stop of an unknown session is ignored (the SDK's
-            // watchdog sends it freely). P2P ends with `leave`.
-          },
-          [&](const proto::Join &m) { handle_join(ctx, m); },
-          [&](const proto::Leave &m) { handle_leave(ctx, m); },
-          [&](const proto::JoinRoom &m) { handle_join_room(ctx, m); },
-          [&](const proto::LeaveFromRoom &m) { handle_leave_room(ctx, m); },
-          [&](const proto::GetRoomInfo &m) { handle_room_info(ctx, m); },
-          [&](const proto::GetStreamInfo &m) {
-            proto::Error error;
-            error.definition = "no_stream_exist";
-            error.stream_id = m.stream_id;
-            error.error_code = "404";
-            error.information = "no stream is published under this id";
-            send(ctx.out, ctx.sender, std::move(error));
-          },
-          [&](const auto &m) {
-            using T = std::decay_t<decltype(m)>;
-            proto::Error error;
-            error.definition = "unsupported_command";
-            error.command_name = std::string(T::kCommand);
-            error.stream_id = std::string(proto::stream_id_of(message));
-            error.information =
-                kServerOnly<T> ? "'" + error.command_name + "' is sent by servers, not by clients"
-                               : "amsrtc-server does not support '" + error.command_name +
-                                     "' (docs/server.md)";
-            send(ctx.out, ctx.sender, std::move(error));
-          },
-      },
-      message);
+  std::visit(Overloaded{
+                 [&](const proto::Ping &) { send(ctx.out, ctx.sender, proto::Pong{}); },
+                 [&](const proto::GetIceServerConfig &) {
+                   send(ctx.out, ctx.sender, ice_server_config());
+                 },
+                 [&](const proto::Publish &m) {
+                   if (!config_.media_plane)
+                     return refuse_media(ctx, m.stream_id, m.token, "publish");
+                   handle_publish(ctx, m);
+                 },
+                 [&](const proto::Play &m) {
+                   if (!config_.media_plane) return refuse_media(ctx, m.stream_id, m.token, "play");
+                   handle_play(ctx, m);
+                 },
+                 [&](const proto::TakeConfiguration &m) {
+                   if (!media_configuration(ctx, m)) relay(ctx, m);
+                 },
+                 [&](const proto::TakeCandidate &m) {
+                   if (!media_candidate(ctx, m)) relay(ctx, m);
+                 },
+                 [&](const proto::PeerMessageCommand &m) { relay_peer_message(ctx, m); },
+                 [&](const proto::Stop &m) { handle_stop(ctx, m); },
+                 [&](const proto::Join &m) { handle_join(ctx, m); },
+                 [&](const proto::Leave &m) { handle_leave(ctx, m); },
+                 [&](const proto::JoinRoom &m) { handle_join_room(ctx, m); },
+                 [&](const proto::LeaveFromRoom &m) { handle_leave_room(ctx, m); },
+                 [&](const proto::GetRoomInfo &m) { handle_room_info(ctx, m); },
+                 [&](const proto::GetStreamInfo &m) {
+                   proto::Error error;
+                   error.definition = "no_stream_exist";
+                   error.stream_id = m.stream_id;
+                   error.error_code = "404";
+                   error.information = "no stream is published under this id";
+                   send(ctx.out, ctx.sender, std::move(error));
+                 },
+                 [&](const auto &m) {
+                   using T = std::decay_t<decltype(m)>;
+                   proto::Error error;
+                   error.definition = "unsupported_command";
+                   error.command_name = std::string(T::kCommand);
+                   error.stream_id = std::string(proto::stream_id_of(message));
+                   error.information =
+                       kServerOnly<T>
+                           ? "'" + error.command_name + "' is sent by servers, not by clients"
+                           : "amsrtc-server does not support '" + error.command_name +
+                                 "' (docs/server.md)";
+                   send(ctx.out, ctx.sender, std::move(error));
+                 },
+             },
+             message);
 }
 
 // publish/play until the SFU lands: the token is still checked first, so a

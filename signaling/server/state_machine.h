@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "media_events.h"
 #include "outbox.h"
 #include "rate_limiter.h"
 #include "signaling/protocol/codec.h"
@@ -46,6 +47,11 @@ struct StateMachineConfig {
   ServerLimits limits;
   IceServerSettings ice;
   std::string token_secret;  // empty: tokens are not checked
+  // A media plane executes CreatePublisher/CreatePlayer/...; without one,
+  // publish and play answer webrtc_not_enabled (a signaling-only server).
+  bool media_plane = false;
+  int64_t publish_timeout_us =
+      10'000'000;  // no media this long after the answer: publishTimeoutError
 };
 
 // The time of an input, read by the caller.
@@ -70,8 +76,14 @@ class StateMachine {
   Outbox on_close(ConnectionId connection);
   // SIGINT/SIGTERM: tell everyone, then close every connection with 1001.
   Outbox on_shutdown();
+  // What the media plane reports about an endpoint (media_flows.cpp).
+  Outbox on_media_event(const MediaEvent &event, const Clock &now);
+  // Call about once a second: ends publications that never sent media.
+  Outbox on_tick(const Clock &now);
 
   // Introspection for tests, logs and benchmarks.
+  bool is_publishing(std::string_view stream_id) const;
+  std::size_t player_count(std::string_view stream_id) const;
   std::size_t connection_count() const { return connections_.size(); }
   std::size_t session_count(ConnectionId connection) const;
   std::vector<std::string> room_members(std::string_view room) const;
@@ -84,7 +96,11 @@ class StateMachine {
     uint64_t dropped_since_notice = 0;
     std::set<std::string> p2p_streams;         // streamIds joined with `join`
     std::map<std::string, std::string> rooms;  // room -> own streamId in it
-    std::size_t session_count() const { return p2p_streams.size() + rooms.size(); }
+    std::set<std::string> published;           // streamIds this socket publishes (SFU)
+    std::set<std::string> played;              // streamIds this socket plays (SFU)
+    std::size_t session_count() const {
+      return p2p_streams.size() + rooms.size() + published.size() + played.size();
+    }
   };
 
   struct P2pPeer {
@@ -155,7 +171,34 @@ class StateMachine {
   void relay(Context &ctx, Relayed message);
   void relay_peer_message(Context &ctx, protocol::PeerMessageCommand message);
 
+  // A stream published through the media plane.
+  struct Publication {
+    ConnectionId connection = 0;
+    enum class State { kAwaitingOffer, kNegotiating, kLive } state = State::kAwaitingOffer;
+    int64_t answered_at_us = 0;      // when our answer went out (for the publish timeout)
+    std::set<ConnectionId> players;  // sockets playing it
+  };
+
+  // media_flows.cpp
+  void handle_publish(Context &ctx, const protocol::Publish &publish);
+  void handle_play(Context &ctx, const protocol::Play &play);
+  void handle_stop(Context &ctx, const protocol::Stop &stop);
+  // A takeConfiguration/takeCandidate of a publish or play session: to the
+  // media plane. False when it is not one (then it is relayed, p2p.cpp).
+  bool media_configuration(Context &ctx, const protocol::TakeConfiguration &message);
+  bool media_candidate(Context &ctx, const protocol::TakeCandidate &message);
+  // Ends a publication: its players get play_finished, the publisher
+  // publish_finished when `tell_publisher`.
+  void end_publication(Outbox &out, const std::string &stream_id, bool tell_publisher);
+  void end_player(Outbox &out, ConnectionId connection, const std::string &stream_id,
+                  bool tell_player);
+  void end_media_sessions(Outbox &out, ConnectionId connection);
+  bool session_exists(const EndpointKey &key) const;
+
   StateMachineConfig config_;
+  std::map<std::string, Publication> publications_;
+  // play before publish: who gets streaming_started when it starts (§12.7).
+  std::map<std::string, std::set<ConnectionId>> waiting_players_;
   std::unordered_map<ConnectionId, Connection> connections_;
   std::map<std::string, P2pPair> p2p_pairs_;
   std::map<std::string, Room> rooms_;
