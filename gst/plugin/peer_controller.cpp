@@ -267,6 +267,12 @@ std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std:
             } else {
               events_.error(text, debug, "");
             }
+          },
+          [this, peer](const std::string &states) {
+            if (events_.warning) {
+              events_.warning("The WebRTC connection with " + peer + " is not up after 10 s.",
+                              states + " (check local-addresses, stun-server and turn-servers)");
+            }
           }});
   const auto offer_media =
       offer.empty() ? std::vector<session::SdpMedia>{}

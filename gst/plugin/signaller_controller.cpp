@@ -300,6 +300,10 @@ std::shared_ptr<SignallerController::Session> SignallerController::open_session(
             events_.warning("The WebRTC connection with " + peer + " failed.",
                             "ICE or DTLS failed: check local-addresses, stun-server and "
                             "turn-servers (on one machine set local-addresses=127.0.0.1)");
+          },
+          [this, peer](const std::string &states) {
+            events_.warning("The WebRTC connection with " + peer + " is not up after 10 s.",
+                            states + " (check local-addresses, stun-server and turn-servers)");
           }});
   // The answerer's side of the channel the offerer opens.
   session->data_channel_handler = connect_weak(

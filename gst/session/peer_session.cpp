@@ -29,6 +29,7 @@ struct PeerSession::Impl {
   // What waits for our media's caps: creating the offer or the answer.
   std::function<void()> pending_description;
   GstClockID description_deadline = nullptr;
+  GstClockID connection_deadline = nullptr;  // see watch_connection()
   std::vector<std::pair<unsigned, std::string>> pending_candidates;
   std::vector<SdpMedia> local_media;
   std::vector<SdpMedia> remote_offer;  // the offer we answer; empty when we offer
@@ -45,6 +46,7 @@ namespace {
 using WeakImpl = std::weak_ptr<PeerSession::Impl>;
 
 void speed_up_transport_cc_feedback(GstElement *webrtc);
+void watch_connection(const std::shared_ptr<PeerSession::Impl> &impl);
 std::vector<GstPad *> feeding_pads(GstElement *webrtc);
 
 using PromiseHandler = void (*)(std::shared_ptr<PeerSession::Impl>, GstPromise *);
@@ -123,6 +125,7 @@ void on_description_created(std::shared_ptr<PeerSession::Impl> impl, GstPromise 
           return impl->error("could not set our own description: " + problem);
         }
         speed_up_transport_cc_feedback(impl->webrtc);
+        watch_connection(impl);
         if (impl->callbacks.on_local_description) {
           impl->callbacks.on_local_description(context->second->first, context->second->second);
         }
@@ -274,10 +277,11 @@ PeerSession::PeerSession(GstElement *webrtcbin, IceSettings ice, SessionCallback
 PeerSession::~PeerSession() {
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);
-    if (impl_->description_deadline != nullptr) {
-      gst_clock_id_unschedule(impl_->description_deadline);
-      gst_clock_id_unref(impl_->description_deadline);
-      impl_->description_deadline = nullptr;
+    for (GstClockID *id : {&impl_->description_deadline, &impl_->connection_deadline}) {
+      if (*id == nullptr) continue;
+      gst_clock_id_unschedule(*id);
+      gst_clock_id_unref(*id);
+      *id = nullptr;
     }
   }
   g_signal_handler_disconnect(impl_->webrtc, impl_->candidate_handler);
@@ -535,6 +539,66 @@ void when_media_described(const std::shared_ptr<PeerSession::Impl> &impl,
   gst_clock_id_unref(deadline);
   // The caps may have arrived while the probes were being installed.
   if (media_described(impl->webrtc)) describe_now(impl);
+}
+
+// A connection that is not up 10 s after our description was set is
+// reported once, with webrtcbin's states: loopback and LAN calls connect in
+// well under a second, so by then something is wrong (no usable candidate
+// pair, a lost answer) and the states say which part.
+void watch_connection(const std::shared_ptr<PeerSession::Impl> &impl) {
+  if (!impl->callbacks.on_connection_stalled) return;
+  GstClock *clock = gst_system_clock_obtain();
+  GstClockID deadline =
+      gst_clock_new_single_shot_id(clock, gst_clock_get_time(clock) + 10 * GST_SECOND);
+  gst_object_unref(clock);
+  {
+    std::lock_guard<std::mutex> lock(impl->mutex);
+    if (impl->connection_deadline != nullptr) {  // a renegotiation: start over
+      gst_clock_id_unschedule(impl->connection_deadline);
+      gst_clock_id_unref(impl->connection_deadline);
+    }
+    impl->connection_deadline = gst_clock_id_ref(deadline);
+  }
+  gst_clock_id_wait_async(
+      deadline,
+      [](GstClock *, GstClockTime, GstClockID, gpointer data) -> gboolean {
+        auto impl = static_cast<WeakImpl *>(data)->lock();
+        if (!impl) return TRUE;
+        GstWebRTCPeerConnectionState connection = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+        GstWebRTCICEConnectionState ice = GST_WEBRTC_ICE_CONNECTION_STATE_NEW;
+        GstWebRTCICEGatheringState gathering = GST_WEBRTC_ICE_GATHERING_STATE_NEW;
+        GstWebRTCSignalingState signaling = GST_WEBRTC_SIGNALING_STATE_STABLE;
+        g_object_get(impl->webrtc, "connection-state", &connection, "ice-connection-state", &ice,
+                     "ice-gathering-state", &gathering, "signaling-state", &signaling, nullptr);
+        if (connection == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) return TRUE;
+        auto name = [](GType type, gint value) {
+          GEnumClass *klass = static_cast<GEnumClass *>(g_type_class_ref(type));
+          GEnumValue *v = g_enum_get_value(klass, value);
+          std::string text = v != nullptr ? v->value_nick : std::to_string(value);
+          g_type_class_unref(klass);
+          return text;
+        };
+        std::size_t waiting_candidates;
+        bool remote_set;
+        {
+          std::lock_guard<std::mutex> lock(impl->mutex);
+          waiting_candidates = impl->pending_candidates.size();
+          remote_set = impl->remote_set;
+        }
+        const std::string states =
+            "connection " + name(GST_TYPE_WEBRTC_PEER_CONNECTION_STATE, connection) + ", ICE " +
+            name(GST_TYPE_WEBRTC_ICE_CONNECTION_STATE, ice) + ", gathering " +
+            name(GST_TYPE_WEBRTC_ICE_GATHERING_STATE, gathering) + ", signaling " +
+            name(GST_TYPE_WEBRTC_SIGNALING_STATE, signaling) +
+            (remote_set ? ", remote description set"
+                        : ", no remote description yet (" + std::to_string(waiting_candidates) +
+                              " remote candidates waiting)");
+        GST_WARNING_OBJECT(impl->webrtc, "not connected after 10 s: %s", states.c_str());
+        impl->callbacks.on_connection_stalled(states);
+        return TRUE;
+      },
+      new WeakImpl(impl), [](gpointer data) { delete static_cast<WeakImpl *>(data); });
+  gst_clock_id_unref(deadline);
 }
 
 }  // namespace

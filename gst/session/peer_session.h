@@ -43,6 +43,9 @@ struct SessionCallbacks {
   std::function<void(const std::string &error)> on_error;
   // ICE or DTLS failed: this peer cannot be reached (optional).
   std::function<void()> on_connection_failed;
+  // Still not connected 10 s after our description was set (optional):
+  // `states` names webrtcbin's ICE, connection and signaling states.
+  std::function<void(const std::string &states)> on_connection_stalled;
 };
 
 class PeerSession {

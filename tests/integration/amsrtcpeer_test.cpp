@@ -40,7 +40,7 @@ TEST_F(AmsRtcPeer, TwoPipelinesCallLeaveAndTheCallReforms) {
       20000))
       << "a: video " << a.buffers("video_call1") << ", audio " << a.buffers("audio_call1")
       << "; b: video " << b.buffers("video_call1") << ", audio " << b.buffers("audio_call1") << "\n"
-      << a.errors() << b.errors();
+      << a.errors() << b.errors() << a.warnings() << b.warnings();
   EXPECT_EQ(a.errors() + b.errors(), "");
 
   // Text both ways over the data channel the offerer opened.
@@ -118,7 +118,7 @@ TEST_F(AmsRtcPeer, MeshRoomOfThreeThenALeaveAndAJoin) {
       << "a: bob " << a.buffers("video_bob") << ", carol " << a.buffers("video_carol")
       << "; b: alice " << b.buffers("video_alice") << ", carol " << b.buffers("video_carol")
       << "; c: alice " << c.buffers("video_alice") << ", bob " << c.buffers("video_bob") << "\n"
-      << a.errors() << b.errors() << c.errors();
+      << a.errors() << b.errors() << c.errors() << a.warnings() << b.warnings() << c.warnings();
   EXPECT_EQ(a.errors() + b.errors() + c.errors(), "");
 
   b.stop();
@@ -171,7 +171,7 @@ TEST_F(AmsRtcPeer, ServerRestartMidCallReconnectsAndMediaFlowsAgain) {
       },
       20000))
       << "a: " << a.buffers("video_call1") << ", b: " << b.buffers("video_call1") << "\n"
-      << a.errors() << b.errors();
+      << a.errors() << b.errors() << a.warnings() << b.warnings();
   ASSERT_EQ(a.errors() + b.errors(), "");
   const int port = server.port();
   server.kill();

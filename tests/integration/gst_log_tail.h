@@ -1,7 +1,8 @@
 // Keeps the last GStreamer log lines (amsrtc categories at INFO, everything
 // else at WARNING) and prints them when a test fails, so a failure seen
 // only on CI comes with the story of the call: who joined, who offered,
-// what ICE and webrtcbin complained about.
+// what ICE and webrtcbin complained about. A message repeated by the same
+// object (rtpsession warns for every packet) is kept once and counted.
 #pragma once
 
 #include <gst/gst.h>
@@ -9,6 +10,7 @@
 
 #include <cstdio>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <string>
 
@@ -38,6 +40,14 @@ class GstLogTail : public ::testing::EmptyTestEventListener {
                      gpointer self_ptr) {
     auto *self = static_cast<GstLogTail *>(self_ptr);
     if (level > gst_debug_category_get_threshold(category)) return;
+    const std::string key =
+        std::string(gst_debug_category_get_name(category)) + ":" +
+        (object != nullptr && GST_IS_OBJECT(object) ? GST_OBJECT_NAME(object) : "") + ":" +
+        gst_debug_message_get(message);
+    {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      if (++self->repeats_[key] > 1) return;
+    }
     gchar *text = g_strdup_printf(
         "%.3f %s %s %s:%d:%s:<%s> %s", static_cast<double>(g_get_monotonic_time()) / G_USEC_PER_SEC,
         gst_debug_level_get_name(level), gst_debug_category_get_name(category), file, line,
@@ -52,6 +62,7 @@ class GstLogTail : public ::testing::EmptyTestEventListener {
   void OnTestStart(const ::testing::TestInfo &) override {
     std::lock_guard<std::mutex> lock(mutex_);
     lines_.clear();
+    repeats_.clear();
   }
 
   void OnTestEnd(const ::testing::TestInfo &info) override {
@@ -60,10 +71,14 @@ class GstLogTail : public ::testing::EmptyTestEventListener {
     std::fprintf(stderr, "--- last %zu GStreamer log lines of %s.%s ---\n", lines_.size(),
                  info.test_suite_name(), info.name());
     for (const std::string &line : lines_) std::fprintf(stderr, "%s\n", line.c_str());
+    for (const auto &[key, count] : repeats_) {
+      if (count > 1) std::fprintf(stderr, "(%zu times) %s\n", count, key.c_str());
+    }
   }
 
   std::mutex mutex_;
   std::deque<std::string> lines_;
+  std::map<std::string, std::size_t> repeats_;  // message -> how often it came
 };
 
 }  // namespace amsrtc::testing

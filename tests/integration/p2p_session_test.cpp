@@ -66,7 +66,8 @@ class Peer {
               client_->send(message);
             },
             [this](const std::string &error) { record_error(error); },
-            [this] { record_error("the connection failed (ICE or DTLS)"); }});
+            [this] { record_error("the connection failed (ICE or DTLS)"); },
+            [this](const std::string &states) { record_error("not connected: " + states); }});
 
     client::ClientConfig config;
     config.uri = server_url;

@@ -40,6 +40,7 @@ class PeerPipeline {
     GstBus *bus = gst_element_get_bus(pipeline_);
     gst_bus_add_signal_watch(bus);
     g_signal_connect(bus, "message::error", G_CALLBACK(on_error), this);
+    g_signal_connect(bus, "message::warning", G_CALLBACK(on_warning), this);
     g_signal_connect(bus, "message::element", G_CALLBACK(on_element_message), this);
     g_signal_connect(peer_, "data-received", G_CALLBACK(on_data), this);
     gst_object_unref(bus);
@@ -75,6 +76,12 @@ class PeerPipeline {
   std::string errors() {
     std::lock_guard<std::mutex> lock(mutex_);
     return errors_;
+  }
+  // Warnings on the bus (a connection not up after 10 s, ...): printed when
+  // a wait fails, to say why.
+  std::string warnings() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return warnings_;
   }
   bool channel_open() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -151,6 +158,18 @@ class PeerPipeline {
     g_main_context_wakeup(nullptr);
   }
 
+  static void on_warning(GstBus *, GstMessage *message, gpointer self_ptr) {
+    auto *self = static_cast<PeerPipeline *>(self_ptr);
+    GError *error = nullptr;
+    gchar *debug = nullptr;
+    gst_message_parse_warning(message, &error, &debug);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->warnings_ +=
+        std::string("warning: ") + error->message + " (" + (debug ? debug : "") + ")\n";
+    g_clear_error(&error);
+    g_free(debug);
+  }
+
   static void on_error(GstBus *, GstMessage *message, gpointer self_ptr) {
     auto *self = static_cast<PeerPipeline *>(self_ptr);
     GError *error = nullptr;
@@ -169,6 +188,7 @@ class PeerPipeline {
   std::set<std::string> eos_;
   std::set<std::string> pads_;
   std::string errors_;
+  std::string warnings_;
   bool channel_open_ = false;
   std::string text_;
 };
