@@ -290,6 +290,10 @@ std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std:
   // a webrtcbin still in NULL gets FLUSHING and stops for good.
   gst_element_sync_state_with_parent(remote->webrtc);
   for (const LocalTrack &track : tracks) link_track(*remote, track, offer_media);
+  // The pipeline handed out its latency before this webrtcbin existed: ask
+  // for it again, or webrtcbin's RTP sessions cannot tell the running time
+  // of what they send (and warn about it for every packet).
+  gst_element_post_message(GST_ELEMENT(bin_), gst_message_new_latency(GST_OBJECT(bin_)));
   GST_INFO_OBJECT(bin_, "call with %s formed", peer.c_str());
   if (events_.peer_joined) events_.peer_joined(peer);
   return remote;
