@@ -13,7 +13,8 @@ namespace amsrtc::plugin {
 namespace proto = amsrtc::protocol;
 
 struct SignallerController::Session {
-  SignallerController *owner;
+  SignallerController *owner;  // only while `gate` is open
+  std::shared_ptr<Gate> gate;
   std::string peer;
   GstElement *webrtc;  // owned ref; the element itself is the application's
   std::unique_ptr<session::PeerSession> negotiation;
@@ -40,6 +41,15 @@ gulong connect_weak(gpointer instance, const char *signal, GCallback callback,
 }
 
 }  // namespace
+
+// `f` wrapped so that it runs only while the controller is not stopped.
+template <typename F>
+auto SignallerController::guarded(F f) {
+  return [gate = gate_, f](auto &&...args) {
+    std::lock_guard<std::mutex> lock(gate->mutex);
+    if (gate->open) f(std::forward<decltype(args)>(args)...);
+  };
+}
 
 SignallerController::SignallerController(GstObject *owner, GstElement *webrtcbin,
                                          SignallerSettings settings, SignallerEvents events)
@@ -122,6 +132,8 @@ void SignallerController::stop() {
     client->stop();  // sends what is queued, closes, joins the thread
   }
   end_all_sessions();
+  std::lock_guard<std::mutex> lock(gate_->mutex);
+  gate_->open = false;
 }
 
 void SignallerController::send(proto::Message message) {
@@ -271,6 +283,7 @@ std::shared_ptr<SignallerController::Session> SignallerController::open_session(
   }
   auto session = std::make_shared<Session>();
   session->owner = this;
+  session->gate = gate_;
   session->peer = peer;
   session->webrtc = webrtc;
   // What we send for this session carries its stream id: ours, the call's,
@@ -278,38 +291,42 @@ std::shared_ptr<SignallerController::Session> SignallerController::open_session(
   session->negotiation = std::make_unique<session::PeerSession>(
       webrtc, settings_.ice,
       session::SessionCallbacks{
-          [this, peer](proto::SdpType type, const std::string &sdp) {
+          guarded([this, peer](proto::SdpType type, const std::string &sdp) {
             proto::TakeConfiguration message;
             message.stream_id = peer;
             message.type = type;
             message.sdp = sdp;
             send(message);
-          },
-          [this, peer](unsigned mline, const std::string &mid, const std::string &candidate) {
-            proto::TakeCandidate message;
-            message.stream_id = peer;
-            message.label = mline;
-            message.id = mid;
-            message.candidate = candidate;
-            send(message);
-          },
-          [this](const std::string &error) {
+          }),
+          guarded(
+              [this, peer](unsigned mline, const std::string &mid, const std::string &candidate) {
+                proto::TakeCandidate message;
+                message.stream_id = peer;
+                message.label = mline;
+                message.id = mid;
+                message.candidate = candidate;
+                send(message);
+              }),
+          guarded([this](const std::string &error) {
             events_.error("WebRTC negotiation failed.", error, "");
-          },
-          [this, peer] {
+          }),
+          guarded([this, peer] {
             events_.warning("The WebRTC connection with " + peer + " failed.",
                             "ICE or DTLS failed: check local-addresses, stun-server and "
                             "turn-servers (on one machine set local-addresses=127.0.0.1)");
-          },
-          [this, peer](const std::string &states) {
+          }),
+          guarded([this, peer](const std::string &states) {
             events_.warning("The WebRTC connection with " + peer + " is not up after 10 s.",
                             states + " (check local-addresses, stun-server and turn-servers)");
-          }});
+          })});
   // The answerer's side of the channel the offerer opens.
   session->data_channel_handler = connect_weak(
       webrtc, "on-data-channel",
       G_CALLBACK(+[](GstElement *, GstWebRTCDataChannel *channel, gpointer weak) {
-        if (auto session = static_cast<std::weak_ptr<Session> *>(weak)->lock()) {
+        auto session = static_cast<std::weak_ptr<Session> *>(weak)->lock();
+        if (!session) return;
+        std::lock_guard<std::mutex> lock(session->gate->mutex);
+        if (session->gate->open) {
           session->owner->watch_channel(session, GST_WEBRTC_DATA_CHANNEL(g_object_ref(channel)));
         }
       }),

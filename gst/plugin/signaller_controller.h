@@ -96,6 +96,17 @@ class SignallerController {
   GstElement *spare_webrtcbin_;  // the `webrtcbin` property until a session takes it
   SignallerSettings settings_;
   SignallerEvents events_;
+  // Callbacks from the application's webrtcbins (promises, signals) may run
+  // on its threads at any time, also while we stop: each one holds the gate
+  // while it uses us, and stop() closes it, waiting for those running.
+  struct Gate {
+    std::mutex mutex;
+    bool open = true;
+  };
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
+  template <typename F>
+  auto guarded(F f);
+
   std::mutex client_mutex_;  // guards client_: send() runs on any thread, stop() resets it
   std::unique_ptr<client::SignalingClient> client_;
 
