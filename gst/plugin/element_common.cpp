@@ -43,6 +43,48 @@ void post_error_with_definition(GstElement *element, const std::string &text,
       g_strdup(text.c_str()), g_strdup(debug.c_str()), __FILE__, GST_FUNCTION, __LINE__, details);
 }
 
+bool start_element_signaling(std::unique_ptr<client::SignalingClient> &slot, std::mutex &slot_mutex,
+                             GstObject *owner, const std::string &server,
+                             const std::string &ca_file,
+                             std::function<void(bool reconnected)> on_connected,
+                             std::function<void(const protocol::Message &)> on_message,
+                             const ElementError &error) {
+  client::ClientConfig config;
+  config.uri = server;
+  config.ca_file = ca_file;
+  config.max_initial_attempts = 3;
+  auto client = std::make_unique<client::SignalingClient>(
+      config, client::ClientCallbacks{std::move(on_connected), std::move(on_message),
+                                      [owner](const std::string &reason) {
+                                        GST_WARNING_OBJECT(
+                                            owner, "signaling connection lost: %s; reconnecting",
+                                            reason.c_str());
+                                      },
+                                      [error](const std::string &why) {
+                                        error("Could not connect to the signaling server.",
+                                              why + " (check the server property)", "");
+                                      }});
+  client::SignalingClient *started = client.get();
+  {
+    std::lock_guard<std::mutex> lock(slot_mutex);
+    slot = std::move(client);
+  }
+  if (started->start()) return true;
+  error("The signaling server URI is not a WebSocket URI.",
+        "server=" + server + ": use ws://host:port/app/websocket or wss://...", "");
+  std::lock_guard<std::mutex> lock(slot_mutex);
+  slot.reset();
+  return false;
+}
+
+bool send_text_if_open(GstWebRTCDataChannel *channel, const std::string &text) {
+  GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
+  g_object_get(channel, "ready-state", &state, nullptr);
+  if (state != GST_WEBRTC_DATA_CHANNEL_STATE_OPEN) return false;
+  g_signal_emit_by_name(channel, "send-string", text.c_str());
+  return true;
+}
+
 void prepare_dtls_certificate() {
   static gsize started = 0;
   if (!g_once_init_enter(&started)) return;

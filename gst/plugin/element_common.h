@@ -3,9 +3,15 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/webrtc/webrtc.h>
 
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
+
+#include "signaling/client/signaling_client.h"
 
 namespace amsrtc::plugin {
 
@@ -20,6 +26,25 @@ GType ice_policy_get_type();
 // with the server's `definition` ("" when the error is not the server's).
 void post_error_with_definition(GstElement *element, const std::string &text,
                                 const std::string &debug, const std::string &definition);
+
+// An element's error: the sentence, what to change, the server's definition.
+using ElementError = std::function<void(const std::string &text, const std::string &debug,
+                                        const std::string &definition)>;
+
+// Creates the element's signaling client into `slot` (under `slot_mutex`,
+// before it starts, so the first callbacks can already send) and starts it.
+// A server never reached is an error after 3 tries (about 2 s); one lost
+// later is retried with backoff until it comes back. False, after `error`
+// said why, when `server` is not a WebSocket URI.
+bool start_element_signaling(std::unique_ptr<client::SignalingClient> &slot, std::mutex &slot_mutex,
+                             GstObject *owner, const std::string &server,
+                             const std::string &ca_file,
+                             std::function<void(bool reconnected)> on_connected,
+                             std::function<void(const protocol::Message &)> on_message,
+                             const ElementError &error);
+
+// Sends `text` on `channel` if it is open; true when sent.
+bool send_text_if_open(GstWebRTCDataChannel *channel, const std::string &text);
 
 // Starts generating GStreamer's process-wide DTLS certificate on a
 // background thread, once per process. webrtcbin would otherwise generate

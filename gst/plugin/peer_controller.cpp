@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "element_common.h"
 #include "media_chains.h"
 #include "payload_type_rewrite.h"
 #include "server_errors.h"
@@ -49,32 +50,10 @@ bool PeerController::start() {
     events_.error("No stream id to call.", "set the stream-id property", "");
     return false;
   }
-  client::ClientConfig config;
-  config.uri = settings_.server;
-  config.ca_file = settings_.ca_file;
-  // Never reached: an error after 3 tries (about 2 s). Lost later: retried
-  // with backoff until it comes back, then the call is joined again.
-  config.max_initial_attempts = 3;
-  client_ = std::make_unique<client::SignalingClient>(
-      config, client::ClientCallbacks{
-                  [this](bool reconnected) { on_connected(reconnected); },
-                  [this](const proto::Message &message) { on_message(message); },
-                  [this](const std::string &reason) {
-                    GST_WARNING_OBJECT(bin_, "signaling connection lost: %s; reconnecting",
-                                       reason.c_str());
-                  },
-                  [this](const std::string &error) {
-                    events_.error("Could not connect to the signaling server.",
-                                  error + " (check the server property)", "");
-                  }});
-  if (!client_->start()) {
-    events_.error("The signaling server URI is not a WebSocket URI.",
-                  "server=" + settings_.server + ": use ws://host:port/app/websocket or wss://...",
-                  "");
-    client_.reset();
-    return false;
-  }
-  return true;
+  return start_element_signaling(
+      client_, client_mutex_, GST_OBJECT(bin_), settings_.server, settings_.ca_file,
+      [this](bool reconnected) { on_connected(reconnected); },
+      [this](const proto::Message &message) { on_message(message); }, events_.error);
 }
 
 void PeerController::stop() {
@@ -380,12 +359,7 @@ unsigned PeerController::send_text(const std::string &text) {
         channel = GST_WEBRTC_DATA_CHANNEL(g_object_ref(remote->channel));
     }
     if (channel == nullptr) continue;
-    GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
-    g_object_get(channel, "ready-state", &state, nullptr);
-    if (state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN) {
-      g_signal_emit_by_name(channel, "send-string", text.c_str());
-      ++sent;
-    }
+    if (send_text_if_open(channel, text)) ++sent;
     g_object_unref(channel);
   }
   return sent;

@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "element_common.h"
 #include "server_errors.h"
 
 GST_DEBUG_CATEGORY_EXTERN(amsrtc_signaller_debug);
@@ -72,30 +73,10 @@ bool SignallerController::start() {
     events_.error("Mesh mode needs a room.", "set the room property", "");
     return false;
   }
-  client::ClientConfig config;
-  config.uri = settings_.server;
-  config.ca_file = settings_.ca_file;
-  config.max_initial_attempts = 3;  // as amsrtcpeer: fail fast, then retry patiently
-  client_ = std::make_unique<client::SignalingClient>(
-      config, client::ClientCallbacks{
-                  [this](bool reconnected) { on_connected(reconnected); },
-                  [this](const proto::Message &message) { on_message(message); },
-                  [this](const std::string &reason) {
-                    GST_WARNING_OBJECT(owner_, "signaling connection lost: %s; reconnecting",
-                                       reason.c_str());
-                  },
-                  [this](const std::string &error) {
-                    events_.error("Could not connect to the signaling server.",
-                                  error + " (check the server property)", "");
-                  }});
-  if (!client_->start()) {
-    events_.error("The signaling server URI is not a WebSocket URI.",
-                  "server=" + settings_.server + ": use ws://host:port/app/websocket or wss://...",
-                  "");
-    client_.reset();
-    return false;
-  }
-  return true;
+  return start_element_signaling(
+      client_, client_mutex_, owner_, settings_.server, settings_.ca_file,
+      [this](bool reconnected) { on_connected(reconnected); },
+      [this](const proto::Message &message) { on_message(message); }, events_.error);
 }
 
 void SignallerController::stop() {
@@ -403,12 +384,7 @@ unsigned SignallerController::send_text(const std::string &text) {
         channel = GST_WEBRTC_DATA_CHANNEL(g_object_ref(session->channel));
     }
     if (channel == nullptr) continue;
-    GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
-    g_object_get(channel, "ready-state", &state, nullptr);
-    if (state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN) {
-      g_signal_emit_by_name(channel, "send-string", text.c_str());
-      ++sent;
-    }
+    if (send_text_if_open(channel, text)) ++sent;
     g_object_unref(channel);
   }
   return sent;
