@@ -32,7 +32,8 @@ struct PeerSession::Impl {
   GstClockID connection_deadline = nullptr;  // see watch_connection()
   std::vector<std::pair<unsigned, std::string>> pending_candidates;
   std::vector<SdpMedia> local_media;
-  std::vector<SdpMedia> remote_offer;  // the offer we answer; empty when we offer
+  std::vector<SdpMedia> remote_offer;   // the offer we answer; empty when we offer
+  std::vector<SdpMedia> remote_answer;  // the answer to our offer
   bool payload_types_follow_offer = false;
 
   void error(const std::string &text) {
@@ -165,6 +166,32 @@ void flush_candidates(const std::shared_ptr<PeerSession::Impl> &impl) {
 void when_media_described(const std::shared_ptr<PeerSession::Impl> &impl,
                           std::function<void()> action);
 
+// The codecs our sink pads' feeders send (those whose caps are known).
+std::vector<SentCodec> sent_codecs(GstElement *webrtc) {
+  std::vector<SentCodec> codecs;
+  for (GstPad *feeder : feeding_pads(webrtc)) {
+    if (GstCaps *caps = gst_pad_get_current_caps(feeder)) {
+      const GstStructure *s = gst_caps_get_structure(caps, 0);
+      const char *media = gst_structure_get_string(s, "media");
+      const char *encoding = gst_structure_get_string(s, "encoding-name");
+      if (media != nullptr && encoding != nullptr) codecs.push_back({media, encoding});
+      gst_caps_unref(caps);
+    }
+    gst_object_unref(feeder);
+  }
+  return codecs;
+}
+
+// An error naming both sides' codecs when `remote` lacks one we send.
+bool refuse_without_common_codec(const std::shared_ptr<PeerSession::Impl> &impl,
+                                 const std::vector<SdpMedia> &remote) {
+  if (remote.empty()) return false;
+  const std::string mismatch = codec_mismatch(remote, sent_codecs(impl->webrtc));
+  if (mismatch.empty()) return false;
+  impl->error(mismatch);
+  return true;
+}
+
 void on_remote_offer_set(std::shared_ptr<PeerSession::Impl> impl, GstPromise *promise) {
   if (std::string problem = promise_error(promise); !problem.empty()) {
     return impl->error("the remote offer was refused: " + problem);
@@ -176,6 +203,12 @@ void on_remote_offer_set(std::shared_ptr<PeerSession::Impl> impl, GstPromise *pr
   when_media_described(impl, [weak] {
     auto impl = weak.lock();
     if (!impl) return;
+    std::vector<SdpMedia> offer;
+    {
+      std::lock_guard<std::mutex> lock(impl->mutex);
+      offer = impl->remote_offer;
+    }
+    if (refuse_without_common_codec(impl, offer)) return;
     GstPromise *answer = promise_for(impl, on_answer_created);
     g_signal_emit_by_name(impl->webrtc, "create-answer", nullptr, answer);
     gst_promise_unref(answer);
@@ -186,6 +219,12 @@ void on_remote_answer_set(std::shared_ptr<PeerSession::Impl> impl, GstPromise *p
   if (std::string problem = promise_error(promise); !problem.empty()) {
     return impl->error("the remote answer was refused: " + problem);
   }
+  std::vector<SdpMedia> answer;
+  {
+    std::lock_guard<std::mutex> lock(impl->mutex);
+    answer = impl->remote_answer;
+  }
+  if (refuse_without_common_codec(impl, answer)) return;
   flush_candidates(impl);
 }
 
@@ -634,9 +673,8 @@ void PeerSession::set_remote_description(proto::SdpType type, const std::string 
     // A new offer (renegotiation) starts a new exchange of candidates.
     std::lock_guard<std::mutex> lock(impl_->mutex);
     impl_->remote_set = false;
-    if (type == proto::SdpType::kOffer) {
-      impl_->remote_offer = parse_sdp_media(sdp).value_or(std::vector<SdpMedia>{});
-    }
+    auto &remote = type == proto::SdpType::kOffer ? impl_->remote_offer : impl_->remote_answer;
+    remote = parse_sdp_media(sdp).value_or(std::vector<SdpMedia>{});
   }
   GstWebRTCSessionDescription *description = gst_webrtc_session_description_new(
       type == proto::SdpType::kOffer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER,

@@ -162,6 +162,27 @@ std::optional<unsigned> offered_payload_type(const SdpMedia &offer, std::string_
   return std::nullopt;
 }
 
+std::string codec_mismatch(const std::vector<SdpMedia> &remote,
+                           const std::vector<SentCodec> &ours) {
+  std::string missing;
+  std::string sent;
+  for (const SentCodec &codec : ours) {
+    sent += (sent.empty() ? "" : ", ") + codec.kind + " " + codec.encoding;
+    bool listed = false;
+    for (const SdpMedia &media : remote) {
+      // Port 0 here may be bundle-only (max-bundle), not refused: its codecs count.
+      if (media.kind != codec.kind) continue;
+      for (const SdpCodec &offered : media.codecs) {
+        if (g_ascii_strcasecmp(offered.name.c_str(), codec.encoding.c_str()) == 0) listed = true;
+      }
+    }
+    if (!listed) missing += (missing.empty() ? "" : ", ") + codec.kind + " " + codec.encoding;
+  }
+  if (missing.empty()) return {};
+  return "no codec in common for " + missing + ": we send " + sent + ", the remote has " +
+         describe_codecs(remote);
+}
+
 std::optional<unsigned> extension_id(const SdpMedia &media, std::string_view uri) {
   for (const SdpExtension &extension : media.extensions) {
     if (extension.uri == uri) return extension.id;

@@ -72,6 +72,16 @@ std::optional<unsigned> offered_payload_type(const SdpMedia &offer, std::string_
                                              unsigned clock_rate,
                                              std::string_view profile_level_id = "");
 
+// What we send: the media kind ("video", "audio") and the encoding name.
+struct SentCodec {
+  std::string kind;
+  std::string encoding;
+};
+
+// "" when each codec we send is listed in `remote`'s m-lines of its kind;
+// otherwise a sentence naming both sides' codecs, for an error.
+std::string codec_mismatch(const std::vector<SdpMedia> &remote, const std::vector<SentCodec> &ours);
+
 // The value of `key` in an fmtp parameter list ("a=1;b=2"), or "".
 std::string fmtp_value(std::string_view fmtp, std::string_view key);
 

@@ -177,5 +177,18 @@ TEST(SdpUtils, OurOfferAndARealChromeAnswer) {
       << describe_codecs(*answer);
 }
 
+// An offer without our codec is refused with both sides' codecs named.
+TEST(SdpUtils, CodecMismatchNamesBothSides) {
+  auto offer = parse_sdp_media(fixture("chrome156_offer.sdp"));
+  ASSERT_TRUE(offer.has_value());
+  EXPECT_EQ(codec_mismatch(*offer, {{"video", "H264"}, {"audio", "OPUS"}}), "");
+  EXPECT_EQ(codec_mismatch(*offer, {{"video", "vp8"}}), "") << "names are caseless";
+  const std::string mismatch = codec_mismatch(*offer, {{"video", "H265"}, {"audio", "OPUS"}});
+  EXPECT_NE(mismatch.find("no codec in common for video H265"), std::string::npos) << mismatch;
+  EXPECT_NE(mismatch.find("we send video H265, audio OPUS"), std::string::npos) << mismatch;
+  EXPECT_NE(mismatch.find("VP8/90000"), std::string::npos) << "the remote's codecs: " << mismatch;
+  EXPECT_NE(codec_mismatch(*offer, {{"audio", "VP8"}}), "") << "a codec counts for its own kind";
+}
+
 }  // namespace
 }  // namespace amsrtc::session
