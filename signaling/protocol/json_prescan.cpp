@@ -39,6 +39,13 @@ PrescanResult prescan_json(std::string_view text, int max_depth) {
           result.problem = PrescanResult::Problem::kNulEscape;
           return result;
         }
+        // JSON has eight escapes; json-glib turns others (\2) into bytes
+        // that do not survive re-encoding (found by the fuzzer).
+        if (j + 1 < text.size() &&
+            (text[j + 1] == '\0' || std::strchr("\"\\/bfnrtu", text[j + 1]) == nullptr)) {
+          result.problem = PrescanResult::Problem::kNotJson;
+          return result;
+        }
         ++j;  // skip the escaped character
       }
       if (depth == 1) last_top_level_string = text.substr(start, j - start);

@@ -48,6 +48,9 @@ std::vector<MalformedCase> malformed_cases() {
       {"nul_byte", std::string("{\"command\":\"ping\"}\0", 19), K::kNulCharacter, ""},
       {"nul_byte_inside_string", std::string("{\"command\":\"pi\0ng\"}", 19), K::kNulCharacter, ""},
       {"nul_escape", R"({"command":"stop","streamId":"a\u0000b"})", K::kNulCharacter, ""},
+      // Found by the fuzzer: json-glib accepts \2 and makes a byte of it.
+      {"unknown_escape", R"({"command":"stop","streamId":"a","x":"v=1\r\2n"})", K::kInvalidJson,
+       ""},
       // Size and nesting
       {"ten_mb_message", R"({"command":"stop","streamId":")" + ten_mb + "\"}", K::kTooLarge, ""},
       {"ten_thousand_levels", nested(10000), K::kTooDeep, ""},
