@@ -46,6 +46,21 @@ std::optional<std::vector<SdpMedia>> parse_sdp_media(std::string_view text) {
     gst_sdp_message_free(sdp);
     return std::nullopt;
   }
+  // The mids of the BUNDLE group: a bundled m-line with port 0 (webrtcbin's
+  // max-bundle offers, a=bundle-only) is not a rejected one (RFC 8843).
+  std::vector<std::string> bundled;
+  for (guint a = 0; a < gst_sdp_message_attributes_len(sdp); ++a) {
+    const GstSDPAttribute *attribute = gst_sdp_message_get_attribute(sdp, a);
+    if (g_strcmp0(attribute->key, "group") != 0 || attribute->value == nullptr ||
+        !g_str_has_prefix(attribute->value, "BUNDLE ")) {
+      continue;
+    }
+    gchar **mids = g_strsplit(attribute->value + 7, " ", -1);
+    for (gchar **m = mids; *m != nullptr; ++m) {
+      if (**m != '\0') bundled.emplace_back(*m);
+    }
+    g_strfreev(mids);
+  }
   std::vector<SdpMedia> result;
   for (guint i = 0; i < gst_sdp_message_medias_len(sdp); ++i) {
     const GstSDPMedia *m = gst_sdp_message_get_media(sdp, i);
@@ -54,7 +69,9 @@ std::optional<std::vector<SdpMedia>> parse_sdp_media(std::string_view text) {
     const char *mid = gst_sdp_media_get_attribute_val(m, "mid");
     media.mid = mid ? mid : "";
     media.direction = direction_of(m);
-    media.rejected = gst_sdp_media_get_port(m) == 0;
+    media.rejected = gst_sdp_media_get_port(m) == 0 &&
+                     gst_sdp_media_get_attribute_val(m, "bundle-only") == nullptr &&
+                     std::find(bundled.begin(), bundled.end(), media.mid) == bundled.end();
     for (guint f = 0; f < gst_sdp_media_formats_len(m); ++f) {
       media.payload_types.push_back(
           static_cast<unsigned>(std::strtoul(gst_sdp_media_get_format(m, f), nullptr, 10)));

@@ -2,7 +2,9 @@
 #include <glib-unix.h>
 
 #include <cstdio>
+#include <memory>
 
+#include "media/media_plane.h"
 #include "server_options.h"
 #include "state_machine.h"
 #include "ws_server.h"
@@ -35,7 +37,26 @@ amsrtc::server::StateMachineConfig state_config(const amsrtc::server::ServerOpti
   config.ice = {options.stun_server, options.turn_server, options.turn_username,
                 options.turn_password};
   config.token_secret = options.token_secret;
+  config.media_plane = options.media;
   return config;
+}
+
+// Where the SFU gathers ICE candidates. libnice leaves loopback out unless
+// told, so a server that listens on loopback (local use, tests) offers it.
+amsrtc::session::IceSettings media_ice(const amsrtc::server::ServerOptions &options) {
+  amsrtc::session::IceSettings ice;
+  ice.stun_server = options.stun_server;
+  std::string addresses = options.media_addresses;
+  if (addresses.empty() && (options.host == "127.0.0.1" || options.host == "localhost")) {
+    addresses = "127.0.0.1";
+  }
+  gchar **parts = g_strsplit(addresses.c_str(), ",", -1);
+  for (gchar **p = parts; *p != nullptr; ++p) {
+    g_strstrip(*p);
+    if (**p != '\0') ice.local_addresses.push_back(*p);
+  }
+  g_strfreev(parts);
+  return ice;
 }
 
 }  // namespace
@@ -51,6 +72,17 @@ int main(int argc, char **argv) {
   }
   amsrtc::server::StateMachine state(state_config(options));
   amsrtc::server::SignalingServer server(options, state);
+  std::unique_ptr<amsrtc::server::media::MediaPlane> media;
+  if (options.media) {
+    media = std::make_unique<amsrtc::server::media::MediaPlane>(
+        media_ice(options),
+        [&server](const amsrtc::server::MediaEvent &event) { server.on_media_event(event); });
+    if (!media->start(error)) {
+      g_printerr("amsrtc-server: %s\n", error.c_str());
+      return 1;
+    }
+    server.set_media_plane(media.get());
+  }
   if (!server.start(error)) {
     g_printerr("amsrtc-server: %s\n", error.c_str());
     return 1;

@@ -30,13 +30,20 @@ struct LocalCandidate {
 struct MediaFlowing {
   EndpointKey key;
 };
-// The endpoint cannot work (refused SDP, ICE or DTLS failure).
+// The endpoint cannot work (refused SDP, ICE or DTLS failure, a publisher
+// that stopped sending).
 struct EndpointFailed {
   EndpointKey key;
-  std::string definition;   // the error to send, e.g. "notSetRemoteDescription"
+  std::string definition;   // the error to send, e.g. "notSetRemoteDescription"; "" for none
   std::string information;  // why, for the client
 };
+// What a publisher sends, measured about once a second (getStreamInfo).
+struct StreamStats {
+  EndpointKey key;
+  protocol::StreamInfo info;
+};
 
-using MediaEvent = std::variant<LocalDescription, LocalCandidate, MediaFlowing, EndpointFailed>;
+using MediaEvent =
+    std::variant<LocalDescription, LocalCandidate, MediaFlowing, EndpointFailed, StreamStats>;
 
 }  // namespace amsrtc::server

@@ -51,6 +51,9 @@ void StateMachine::handle_publish(Context &ctx, const proto::Publish &publish) {
   if (!has_room_for_another_session(ctx, id)) return;
   Publication publication;
   publication.connection = ctx.sender;
+  publication.main_track = publish.main_track == id ? "" : publish.main_track;
+  publication.stream_name = publish.stream_name;
+  publication.meta_data = publish.meta_data;
   publications_[id] = publication;
   ctx.connection.published.insert(id);
   proto::Start start;
@@ -62,8 +65,10 @@ void StateMachine::handle_play(Context &ctx, const proto::Play &play) {
   const std::string &id = play.stream_id;
   if (!check_token(ctx, play.token, {id, false, "play", "", ctx.now.unix_seconds}, id)) return;
   auto publication = publications_.find(id);
-  if (publication == publications_.end() ||
-      publication->second.state != Publication::State::kLive) {
+  const bool live = publication != publications_.end() &&
+                    publication->second.state == Publication::State::kLive;
+  if (!live && is_main_track(id, play)) return play_main_track(ctx, play);
+  if (!live) {
     proto::Error error;
     error.definition = "no_stream_exist";
     error.stream_id = id;
@@ -80,7 +85,7 @@ void StateMachine::handle_play(Context &ctx, const proto::Play &play) {
   }
   publication->second.players.insert(ctx.sender);
   ctx.connection.played.insert(id);
-  ctx.out.push_back(CreatePlayer{EndpointKey{ctx.sender, id, true}});
+  ctx.out.push_back(CreatePlayer{EndpointKey{ctx.sender, id, true}, {id}});
 }
 
 bool StateMachine::media_configuration(Context &ctx, const proto::TakeConfiguration &message) {
@@ -126,7 +131,12 @@ void StateMachine::handle_stop(Context &ctx, const proto::Stop &stop) {
   if (ctx.connection.published.count(stop.stream_id) != 0) {
     end_publication(ctx.out, stop.stream_id, true);
   } else if (ctx.connection.played.count(stop.stream_id) != 0) {
-    end_player(ctx.out, ctx.sender, stop.stream_id, true);
+    if (main_track_players_.count(stop.stream_id) != 0 &&
+        main_track_players_[stop.stream_id].count(ctx.sender) != 0) {
+      end_main_track_player(ctx.out, ctx.sender, stop.stream_id, true);
+    } else {
+      end_player(ctx.out, ctx.sender, stop.stream_id, true);
+    }
   }
 }
 
@@ -148,6 +158,9 @@ void StateMachine::end_publication(Outbox &out, const std::string &stream_id, bo
   if (publisher != connections_.end()) publisher->second.published.erase(stream_id);
   if (tell_publisher)
     send(out, publication.connection, notification("publish_finished", stream_id));
+  if (!publication.main_track.empty() && publication.state == Publication::State::kLive) {
+    main_track_changed(out, publication.main_track, stream_id, false);
+  }
 }
 
 void StateMachine::end_player(Outbox &out, ConnectionId connection, const std::string &stream_id,
@@ -168,11 +181,22 @@ void StateMachine::end_media_sessions(Outbox &out, ConnectionId connection) {
   const std::set<std::string> published = it->second.published;
   const std::set<std::string> played = it->second.played;
   for (const auto &id : published) end_publication(out, id, false);
-  for (const auto &id : played) end_player(out, connection, id, false);
+  for (const auto &id : played) {
+    auto room = main_track_players_.find(id);
+    if (room != main_track_players_.end() && room->second.count(connection) != 0) {
+      end_main_track_player(out, connection, id, false);
+    } else {
+      end_player(out, connection, id, false);
+    }
+  }
   for (auto &[id, waiting] : waiting_players_) waiting.erase(connection);
 }
 
 bool StateMachine::session_exists(const EndpointKey &key) const {
+  if (key.player) {
+    auto room = main_track_players_.find(key.stream_id);
+    if (room != main_track_players_.end() && room->second.count(key.connection) != 0) return true;
+  }
   auto it = publications_.find(key.stream_id);
   if (it == publications_.end()) return false;
   return key.player ? it->second.players.count(key.connection) != 0
@@ -207,32 +231,87 @@ Outbox StateMachine::on_media_event(const MediaEvent &event, const Clock &now) {
             send(out, e.key.connection, notification("play_started", id));
             return;
           }
-          auto &publication = publications_[id];
-          if (publication.state == Publication::State::kLive) return;
-          publication.state = Publication::State::kLive;
-          send(out, e.key.connection, notification("publish_started", id));
-          auto waiting = waiting_players_.find(id);
-          if (waiting != waiting_players_.end()) {
-            for (ConnectionId c : waiting->second) {
-              send(out, c, notification("streaming_started", id));
-            }
-            waiting_players_.erase(waiting);
-          }
+          publication_live(out, id);
         } else if constexpr (std::is_same_v<T, EndpointFailed>) {
-          proto::Error error;
-          error.definition = e.definition;
-          error.stream_id = id;
-          error.information = e.information;
-          send(out, e.key.connection, std::move(error));
-          if (e.key.player) {
-            end_player(out, e.key.connection, id, false);
-          } else {
-            end_publication(out, id, false);
+          if (!e.definition.empty()) {
+            proto::Error error;
+            error.definition = e.definition;
+            error.stream_id = id;
+            error.information = e.information;
+            send(out, e.key.connection, std::move(error));
           }
+          if (!e.key.player) {
+            end_publication(out, id, false);
+          } else if (main_track_players_.count(id) != 0 &&
+                     main_track_players_[id].count(e.key.connection) != 0) {
+            end_main_track_player(out, e.key.connection, id, false);
+          } else {
+            end_player(out, e.key.connection, id, false);
+          }
+        } else if constexpr (std::is_same_v<T, StreamStats>) {
+          if (!e.key.player) publications_[id].info = e.info;
         }
       },
       event);
   return out;
+}
+
+void StateMachine::publication_live(Outbox &out, const std::string &id) {
+  auto &publication = publications_[id];
+  if (publication.state == Publication::State::kLive) return;
+  publication.state = Publication::State::kLive;
+  send(out, publication.connection, notification("publish_started", id));
+  auto waiting = waiting_players_.find(id);
+  if (waiting != waiting_players_.end()) {
+    for (ConnectionId c : waiting->second) send(out, c, notification("streaming_started", id));
+    waiting_players_.erase(waiting);
+  }
+  if (!publication.main_track.empty()) main_track_changed(out, publication.main_track, id, true);
+}
+
+void StateMachine::handle_stream_info(Context &ctx, const proto::GetStreamInfo &request) {
+  auto it = publications_.find(request.stream_id);
+  if (it == publications_.end() || it->second.state != Publication::State::kLive) {
+    proto::Error error;
+    error.definition = "no_stream_exist";
+    error.stream_id = request.stream_id;
+    error.error_code = "404";
+    error.information = "no stream is published under this id";
+    send(ctx.out, ctx.sender, std::move(error));
+    return;
+  }
+  proto::StreamInformation info;
+  info.stream_id = request.stream_id;
+  info.stream_info.push_back(it->second.info);
+  send(ctx.out, ctx.sender, std::move(info));
+}
+
+// A main track lists its live members; a plain stream is its own track.
+void StateMachine::handle_track_list(Context &ctx, const proto::GetTrackList &request) {
+  proto::TrackList list;
+  list.stream_id = request.stream_id;
+  list.track_list = live_members(request.stream_id);
+  if (list.track_list.empty()) {
+    auto it = publications_.find(request.stream_id);
+    if (it == publications_.end() || it->second.state != Publication::State::kLive) {
+      send_error(ctx, "no_stream_exist", request.stream_id, "no stream is published under this id");
+      return;
+    }
+    list.track_list.push_back(request.stream_id);
+  }
+  send(ctx.out, ctx.sender, std::move(list));
+}
+
+// toggleVideo/toggleAudio (trackId: a member of a main track, or the stream
+// itself) and enableTrack, on the sender's own play session only.
+void StateMachine::set_track_enabled(Context &ctx, const std::string &stream_id,
+                                     const std::string &track_id, const char *kind, bool enabled) {
+  if (ctx.connection.played.count(stream_id) == 0) {
+    send_error(ctx, "no_stream_exist", stream_id, "this socket does not play this stream");
+    return;
+  }
+  const std::string source = track_id.empty() ? stream_id : track_id;
+  ctx.out.push_back(SetTrackEnabled{EndpointKey{ctx.sender, stream_id, true}, source, kind, enabled});
 }
 
 Outbox StateMachine::on_tick(const Clock &now) {

@@ -53,10 +53,26 @@ struct CreatePublisher {
   EndpointKey key;
   std::string offer_sdp;
 };
-// A player of a live stream: create a sending endpoint fed from the
-// publisher's tracks (forwarded, never decoded) and offer.
+// A player: create a sending endpoint fed from the tracks of `sources`
+// (forwarded, never decoded) and offer. `sources` is the played stream, or
+// for a main-track conference every other member's stream (may be empty).
 struct CreatePlayer {
   EndpointKey key;
+  std::vector<std::string> sources;
+};
+// A main-track player's members changed: link the new, drop the gone, and
+// re-offer (renegotiation, PROTOCOL.md §3.3 (7)).
+struct UpdatePlayerSources {
+  EndpointKey key;
+  std::vector<std::string> sources;
+};
+// toggleVideo / toggleAudio / enableTrack: stop or resume forwarding the
+// tracks of `source` of `kind` ("video", "audio", "" for both) to a player.
+struct SetTrackEnabled {
+  EndpointKey key;
+  std::string source;
+  std::string kind;
+  bool enabled = true;
 };
 // The client's answer to a player's offer (or a publisher's new offer).
 struct ApplyRemoteDescription {
@@ -75,7 +91,8 @@ struct RemoveEndpoint {
 };
 
 using Output = std::variant<SendMessage, CloseConnection, CreatePublisher, CreatePlayer,
-                            ApplyRemoteDescription, ApplyRemoteCandidate, RemoveEndpoint>;
+                            UpdatePlayerSources, SetTrackEnabled, ApplyRemoteDescription,
+                            ApplyRemoteCandidate, RemoveEndpoint>;
 using Outbox = std::vector<Output>;
 
 }  // namespace amsrtc::server

@@ -98,6 +98,7 @@ void StateMachine::handle_leave_room(Context &ctx, const proto::LeaveFromRoom &l
 }
 
 void StateMachine::handle_room_info(Context &ctx, const proto::GetRoomInfo &request) {
+  if (main_track_room_info(ctx, request)) return;
   auto room = rooms_.find(request.room);
   if (room == rooms_.end() || room->second.members.empty()) {
     proto::Error error;

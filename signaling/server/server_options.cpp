@@ -24,10 +24,12 @@ struct RawOptions {
   gint room_member_limit = -1;
   gint max_sessions_per_socket = -1;
   gdouble rate_limit = -1;
+  gboolean no_media = FALSE;
+  gchar *media_addresses = nullptr;
 
   ~RawOptions() {
     for (gchar *s : {config, host, tls_cert, tls_key, web_root, token_secret, stun_server,
-                     turn_server, turn_username, turn_password}) {
+                     turn_server, turn_username, turn_password, media_addresses}) {
       g_free(s);
     }
   }
@@ -55,6 +57,14 @@ bool read_number(GKeyFile *file, const char *key, Number *out, std::string &erro
   return true;
 }
 
+bool read_no_media(GKeyFile *file, RawOptions &raw, std::string &error) {
+  if (raw.no_media || !g_key_file_has_key(file, "server", "no-media", nullptr)) return true;
+  g_autoptr(GError) err = nullptr;
+  raw.no_media = g_key_file_get_boolean(file, "server", "no-media", &err);
+  if (err != nullptr) error = std::string("config key 'no-media' must be true or false");
+  return err == nullptr;
+}
+
 bool merge_config_file(RawOptions &raw, std::string &error) {
   g_autoptr(GKeyFile) file = g_key_file_new();
   g_autoptr(GError) err = nullptr;
@@ -75,7 +85,9 @@ bool merge_config_file(RawOptions &raw, std::string &error) {
          read_number(file, "max-message-bytes", &raw.max_message_bytes, error) &&
          read_number(file, "room-member-limit", &raw.room_member_limit, error) &&
          read_number(file, "max-sessions-per-socket", &raw.max_sessions_per_socket, error) &&
-         read_number(file, "rate-limit", &raw.rate_limit, error);
+         read_number(file, "rate-limit", &raw.rate_limit, error) &&
+         read_string(file, "media-addresses", &raw.media_addresses, error) &&
+         read_no_media(file, raw, error);
 }
 
 void take(gchar *value, std::string &out) {
@@ -117,13 +129,20 @@ bool parse_server_options(int argc, char **argv, ServerOptions &options, std::st
       {"rate-limit", 0, 0, G_OPTION_ARG_DOUBLE, &raw.rate_limit,
        "Messages per second per socket; excess is answered rate_limited (default 200; 0 = off)",
        "N"},
+      {"no-media", 0, 0, G_OPTION_ARG_NONE, &raw.no_media,
+       "No SFU: publish/play answer webrtc_not_enabled (signaling only)", nullptr},
+      {"media-addresses", 0, 0, G_OPTION_ARG_STRING, &raw.media_addresses,
+       "Addresses the SFU offers ICE candidates on, comma-separated (default: every "
+       "interface; also 127.0.0.1 when --host is loopback)",
+       "A,B"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
 
   g_autoptr(GOptionContext) context =
       g_option_context_new("- signaling server for the Ant Media WebRTC protocol");
   g_option_context_set_summary(
       context,
-      "Serves ws://HOST:PORT/{app}/websocket (P2P calls, rooms) and, with --web-root,\n"
+      "Serves ws://HOST:PORT/{app}/websocket (publish, play and conferences through its\n"
+      "SFU; P2P calls and mesh rooms relayed) and, with --web-root,\n"
       "static pages on the same port. Prints 'listening ws://HOST:PORT' when ready.");
   g_option_context_add_main_entries(context, entries, nullptr);
   g_autoptr(GError) err = nullptr;
@@ -152,6 +171,8 @@ bool parse_server_options(int argc, char **argv, ServerOptions &options, std::st
   if (raw.max_sessions_per_socket >= 0)
     options.max_sessions_per_socket = raw.max_sessions_per_socket;
   if (raw.rate_limit >= 0) options.rate_limit = raw.rate_limit;
+  if (raw.no_media) options.media = false;
+  take(raw.media_addresses, options.media_addresses);
 
   if (options.port > 65535) {
     error = "--port must be 0..65535";

@@ -23,6 +23,10 @@ struct ServerOptions {
   std::size_t room_member_limit = 16;
   std::size_t max_sessions_per_socket = 32;
   double rate_limit = 200;  // messages per second per socket; 0 = off
+  bool media = true;        // the SFU (publish/play/conference); false: signaling only
+  // Addresses the SFU gathers ICE candidates on (comma-separated); empty:
+  // every interface, and loopback too when --host is a loopback address.
+  std::string media_addresses;
 };
 
 // Parses argv and the config file named by --config. On failure returns

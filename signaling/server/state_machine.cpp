@@ -150,13 +150,16 @@ void StateMachine::dispatch(Context &ctx, const proto::Message &message) {
                  [&](const proto::JoinRoom &m) { handle_join_room(ctx, m); },
                  [&](const proto::LeaveFromRoom &m) { handle_leave_room(ctx, m); },
                  [&](const proto::GetRoomInfo &m) { handle_room_info(ctx, m); },
-                 [&](const proto::GetStreamInfo &m) {
-                   proto::Error error;
-                   error.definition = "no_stream_exist";
-                   error.stream_id = m.stream_id;
-                   error.error_code = "404";
-                   error.information = "no stream is published under this id";
-                   send(ctx.out, ctx.sender, std::move(error));
+                 [&](const proto::GetStreamInfo &m) { handle_stream_info(ctx, m); },
+                 [&](const proto::GetTrackList &m) { handle_track_list(ctx, m); },
+                 [&](const proto::EnableTrack &m) {
+                   set_track_enabled(ctx, m.stream_id, m.track_id, "", m.enabled);
+                 },
+                 [&](const proto::ToggleVideo &m) {
+                   set_track_enabled(ctx, m.stream_id, m.track_id, "video", m.enabled);
+                 },
+                 [&](const proto::ToggleAudio &m) {
+                   set_track_enabled(ctx, m.stream_id, m.track_id, "audio", m.enabled);
                  },
                  [&](const auto &m) {
                    using T = std::decay_t<decltype(m)>;

@@ -177,6 +177,18 @@ class StateMachine {
     enum class State { kAwaitingOffer, kNegotiating, kLive } state = State::kAwaitingOffer;
     int64_t answered_at_us = 0;      // when our answer went out (for the publish timeout)
     std::set<ConnectionId> players;  // sockets playing it
+    std::string main_track;          // the conference room it is a member of (§3.6), or ""
+    std::string stream_name;
+    std::string meta_data;
+    protocol::StreamInfo info;  // the media plane's last measurement
+  };
+  // A socket playing a main track (a conference room, §3.6): it receives
+  // every live member's tracks except its own and the excluded ones.
+  struct MainTrackPlayer {
+    std::string own_stream;              // userPublishId
+    std::set<std::string> only;          // trackList ids to play (empty: all)
+    std::set<std::string> excluded;      // trackList "!id" entries
+    std::vector<std::string> sources;    // what the media plane was last told
   };
 
   // media_flows.cpp
@@ -194,9 +206,31 @@ class StateMachine {
                   bool tell_player);
   void end_media_sessions(Outbox &out, ConnectionId connection);
   bool session_exists(const EndpointKey &key) const;
+  void publication_live(Outbox &out, const std::string &stream_id);
+  void handle_stream_info(Context &ctx, const protocol::GetStreamInfo &request);
+  void handle_track_list(Context &ctx, const protocol::GetTrackList &request);
+  void set_track_enabled(Context &ctx, const std::string &stream_id, const std::string &track_id,
+                         const char *kind, bool enabled);
+
+  // conference.cpp: main-track conferences on the SFU (§3.6, §12.6).
+  bool is_main_track(const std::string &stream_id, const protocol::Play &play) const;
+  void play_main_track(Context &ctx, const protocol::Play &play);
+  // The live members of `room`, in stream id order.
+  std::vector<std::string> live_members(const std::string &room) const;
+  std::vector<std::string> main_track_sources(ConnectionId player, const std::string &room,
+                                              const MainTrackPlayer &settings) const;
+  // A member started or stopped: every player of the room is re-offered and
+  // told (subtrackAdded / subtrackRemoved).
+  void main_track_changed(Outbox &out, const std::string &room, const std::string &member,
+                          bool added);
+  void end_main_track_player(Outbox &out, ConnectionId connection, const std::string &room,
+                             bool tell_player);
+  bool main_track_room_info(Context &ctx, const protocol::GetRoomInfo &request);
 
   StateMachineConfig config_;
   std::map<std::string, Publication> publications_;
+  // Main-track players by room, then by socket.
+  std::map<std::string, std::map<ConnectionId, MainTrackPlayer>> main_track_players_;
   // play before publish: who gets streaming_started when it starts (§12.7).
   std::map<std::string, std::set<ConnectionId>> waiting_players_;
   std::unordered_map<ConnectionId, Connection> connections_;

@@ -42,6 +42,7 @@ SignalingServer::SignalingServer(const ServerOptions &options, StateMachine &sta
 
 SignalingServer::~SignalingServer() {
   if (shutdown_timeout_ != 0) g_source_remove(shutdown_timeout_);
+  if (tick_ != 0) g_source_remove(tick_);
   if (server_ != nullptr) {
     soup_server_disconnect(server_);
     g_object_unref(server_);
@@ -102,7 +103,21 @@ bool SignalingServer::start(std::string &error) {
          ":" + std::to_string(port);
   g_info("listening on %s (max message %zu bytes, rate limit %.0f/s)", url_.c_str(),
          options_.max_message_bytes, options_.rate_limit);
+  tick_ = g_timeout_add_seconds(1, on_tick, this);
   return true;
+}
+
+// Once a second: publish timeouts (state machine), silent publishers and
+// stream measurements (media plane).
+gboolean SignalingServer::on_tick(gpointer self_ptr) {
+  auto *self = static_cast<SignalingServer *>(self_ptr);
+  self->execute(self->state_.on_tick(self->now()));
+  if (self->media_ != nullptr) self->media_->tick();
+  return G_SOURCE_CONTINUE;
+}
+
+void SignalingServer::on_media_event(const MediaEvent &event) {
+  execute(state_.on_media_event(event, now()));
 }
 
 void SignalingServer::on_http_request(SoupServer *, SoupServerMessage *message, const char *path,
@@ -179,6 +194,8 @@ void SignalingServer::execute(const Outbox &outbox) {
       g_info("[conn %" G_GUINT64_FORMAT "] closing: %d %s", close->connection, close->code,
              close->reason.c_str());
       transport_.close(close->connection, static_cast<uint16_t>(close->code), close->reason);
+    } else if (media_ != nullptr) {
+      media_->execute(output);
     }
   }
 }

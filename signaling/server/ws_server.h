@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 
+#include "media/media_plane.h"
 #include "server_options.h"
 #include "state_machine.h"
 #include "ws_transport.h"
@@ -30,6 +31,11 @@ class SignalingServer {
   bool start(std::string &error);
   // "ws://127.0.0.1:5080" (wss:// with TLS), the actual port when it was 0.
   const std::string &url() const { return url_; }
+  // The SFU that carries out media actions (none: a signaling-only server).
+  void set_media_plane(media::MediaPlane *media) { media_ = media; }
+  // What the media plane reports: to the state machine, and its outbox out.
+  void on_media_event(const MediaEvent &event);
+
   // Sends server_will_stop to everyone, closes every socket with 1001 and
   // calls `done` once all are closed (or after `timeout_ms`).
   void shutdown(std::function<void()> done, unsigned timeout_ms = 2000);
@@ -46,6 +52,7 @@ class SignalingServer {
   void execute(const Outbox &outbox);
   Clock now() const;
   void maybe_finish_shutdown();
+  static gboolean on_tick(gpointer self);
 
   ServerOptions options_;
   StateMachine &state_;
@@ -55,6 +62,8 @@ class SignalingServer {
   ConnectionId next_id_ = 1;
   std::function<void()> shutdown_done_;
   guint shutdown_timeout_ = 0;
+  guint tick_ = 0;
+  media::MediaPlane *media_ = nullptr;
 };
 
 // True for "/{app}/websocket" with an application name of [A-Za-z0-9_.-].

@@ -1,0 +1,35 @@
+// One track a publisher sends to the SFU: webrtcbin's src pad -> tee, from
+// which every player's branch takes the RTP packets as they are (never
+// decoded). Created on the main context when the track's first packet has
+// passed, so its caps are known.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace amsrtc::server::media {
+
+struct Track {
+  std::string kind;  // "audio" or "video"
+  std::string encoding;  // "VP8", "H264", "opus", ...
+  GstElement *tee = nullptr;  // owned by the pipeline; the ref below keeps it
+  GstCaps *caps = nullptr;    // the RTP caps the publisher's packets carry (owned)
+
+  // Written by the streaming thread, read on the main context (getStreamInfo).
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<int> width{0};
+  std::atomic<int> height{0};
+
+  Track() = default;
+  Track(const Track &) = delete;
+  Track &operator=(const Track &) = delete;
+  ~Track() {
+    if (caps != nullptr) gst_caps_unref(caps);
+    if (tee != nullptr) gst_object_unref(tee);
+  }
+};
+
+}  // namespace amsrtc::server::media
