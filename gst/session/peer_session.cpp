@@ -33,6 +33,7 @@ struct PeerSession::Impl {
   std::vector<std::pair<unsigned, std::string>> pending_candidates;
   std::vector<SdpMedia> local_media;
   std::vector<SdpMedia> remote_offer;   // the offer we answer; empty when we offer
+  std::string remote_offer_text;
   std::vector<SdpMedia> remote_answer;  // the answer to our offer
   bool payload_types_follow_offer = false;
 
@@ -96,7 +97,23 @@ void on_description_created(std::shared_ptr<PeerSession::Impl> impl, GstPromise 
   gst_structure_get(gst_promise_get_reply(promise), field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
                     &description, nullptr);
   if (description == nullptr) return impl->error(std::string("webrtcbin made no ") + field);
-  const std::string text = sdp_text(description);
+  std::string text = sdp_text(description);
+  if (type == proto::SdpType::kAnswer) {
+    std::string offer;
+    {
+      std::lock_guard<std::mutex> lock(impl->mutex);
+      offer = impl->remote_offer_text;
+    }
+    std::string completed = complete_h264_fmtp(text, offer);
+    GstSDPMessage *message = nullptr;
+    if (completed != text &&
+        gst_sdp_message_new_from_text(completed.c_str(), &message) == GST_SDP_OK) {
+      GST_DEBUG_OBJECT(impl->webrtc, "completed H.264 fmtp of our answer from the offer");
+      gst_webrtc_session_description_free(description);
+      description = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, message);
+      text = std::move(completed);
+    }
+  }
   auto media = parse_sdp_media(text);
   if (!media) {
     gst_webrtc_session_description_free(description);
@@ -675,6 +692,7 @@ void PeerSession::set_remote_description(proto::SdpType type, const std::string 
     impl_->remote_set = false;
     auto &remote = type == proto::SdpType::kOffer ? impl_->remote_offer : impl_->remote_answer;
     remote = parse_sdp_media(sdp).value_or(std::vector<SdpMedia>{});
+    if (type == proto::SdpType::kOffer) impl_->remote_offer_text = sdp;
   }
   GstWebRTCSessionDescription *description = gst_webrtc_session_description_new(
       type == proto::SdpType::kOffer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER,

@@ -256,4 +256,50 @@ std::vector<std::string> check_outgoing_sdp(const std::vector<SdpMedia> &media) 
   return problems;
 }
 
+std::string complete_h264_fmtp(const std::string &answer, std::string_view offer) {
+  const auto answer_media = parse_sdp_media(answer);
+  const auto offer_media = parse_sdp_media(offer);
+  if (!answer_media || !offer_media) return answer;
+  GstSDPMessage *sdp = nullptr;
+  if (gst_sdp_message_new_from_text(answer.c_str(), &sdp) != GST_SDP_OK) return answer;
+  bool changed = false;
+  for (guint i = 0; i < answer_media->size() && i < offer_media->size(); ++i) {
+    for (const SdpCodec &codec : (*answer_media)[i].codecs) {
+      if (codec.name != "H264" || !fmtp_value(codec.fmtp, "profile-level-id").empty()) continue;
+      for (const SdpCodec &offered : (*offer_media)[i].codecs) {
+        if (offered.payload_type != codec.payload_type || offered.fmtp.empty()) continue;
+        std::string fmtp = std::to_string(codec.payload_type) + " ";
+        bool first = true;
+        gchar **params = g_strsplit(offered.fmtp.c_str(), ";", -1);
+        for (gchar **p = params; *p != nullptr; ++p) {
+          g_strstrip(*p);
+          if (**p == '\0' || g_str_has_prefix(*p, "sprop-parameter-sets")) continue;
+          fmtp += (first ? "" : ";") + std::string(*p);
+          first = false;
+        }
+        g_strfreev(params);
+        GstSDPMedia *media = const_cast<GstSDPMedia *>(gst_sdp_message_get_media(sdp, i));
+        const std::string prefix = std::to_string(codec.payload_type) + " ";
+        for (guint a = gst_sdp_media_attributes_len(media); a-- > 0;) {
+          const GstSDPAttribute *attribute = gst_sdp_media_get_attribute(media, a);
+          if (g_strcmp0(attribute->key, "fmtp") == 0 && attribute->value != nullptr &&
+              g_str_has_prefix(attribute->value, prefix.c_str())) {
+            gst_sdp_media_remove_attribute(media, a);
+          }
+        }
+        gst_sdp_media_add_attribute(media, "fmtp", fmtp.c_str());
+        changed = true;
+      }
+    }
+  }
+  std::string result = answer;
+  if (changed) {
+    gchar *text = gst_sdp_message_as_text(sdp);
+    result = text;
+    g_free(text);
+  }
+  gst_sdp_message_free(sdp);
+  return result;
+}
+
 }  // namespace amsrtc::session

@@ -72,6 +72,13 @@ std::optional<unsigned> offered_payload_type(const SdpMedia &offer, std::string_
                                              unsigned clock_rate,
                                              std::string_view profile_level_id = "");
 
+// `answer` with the H.264 a=fmtp lines webrtcbin left without a
+// profile-level-id completed from the offer's line for the same payload type
+// (sprop-parameter-sets left out: they describe the offerer's stream).
+// webrtcbin 1.22 answers a receive-only H.264 m-line that way, and browsers
+// then refuse it. Returns `answer` unchanged when nothing is missing.
+std::string complete_h264_fmtp(const std::string &answer, std::string_view offer);
+
 // What we send: the media kind ("video", "audio") and the encoding name.
 struct SentCodec {
   std::string kind;

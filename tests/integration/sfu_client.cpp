@@ -9,14 +9,16 @@ namespace proto = amsrtc::protocol;
 namespace {
 
 std::string publisher_description(const SfuClientConfig &config) {
+  const std::string gop = std::to_string(config.keyframe_interval);
   std::string video =
       config.codec == "H264"
-          ? "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=60 threads=1 bitrate=600 "
+          ? "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=" + gop +
+                " threads=1 bitrate=600 "
             "! video/x-h264,profile=constrained-baseline ! h264parse "
             "! rtph264pay config-interval=-1 aggregate-mode=zero-latency pt=96 "
             "! application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000"
           : "vp8enc deadline=1 cpu-used=8 threads=1 target-bitrate=600000 end-usage=cbr "
-            "lag-in-frames=0 keyframe-max-dist=60 ! rtpvp8pay pt=96 "
+            "lag-in-frames=0 keyframe-max-dist=" + gop + " ! rtpvp8pay pt=96 "
             "! application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000";
   std::string description =
       "webrtcbin name=webrtc latency=50 "

@@ -28,6 +28,7 @@ struct SfuClientConfig {
   bool publish = false;
   std::string codec = "VP8";  // publisher: VP8 or H264
   bool audio = true;          // publisher: also Opus
+  int keyframe_interval = 60;  // publisher: frames between keyframes
   std::string main_track;     // publisher: the conference room
   std::string room;           // player: play.room (a main-track play of that room)
   std::string user_publish_id;

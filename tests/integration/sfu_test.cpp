@@ -11,6 +11,7 @@
 
 #include "server_process.h"
 #include "sfu_client.h"
+#include "ws_client.h"
 #include "wait.h"
 
 namespace amsrtc::testing {
@@ -21,13 +22,17 @@ class Sfu : public ::testing::Test {
   static void SetUpTestSuite() { gst_init(nullptr, nullptr); }
 
   std::unique_ptr<SfuClient> publisher(const std::string &stream_id, const std::string &codec = "VP8",
-                                       const std::string &main_track = "") {
+                                       const std::string &main_track = "",
+                                       int keyframe_interval = 60,
+                                       const std::string &forced_offer = "") {
     SfuClientConfig config;
     config.url = server.websocket_url();
     config.stream_id = stream_id;
     config.publish = true;
     config.codec = codec;
     config.main_track = main_track;
+    config.keyframe_interval = keyframe_interval;
+    config.forced_offer = forced_offer;
     auto client = std::make_unique<SfuClient>(config);
     client->start();
     return client;
@@ -89,6 +94,143 @@ TEST_F(Sfu, OnePublisherThreePlayersEachDecode) {
     EXPECT_EQ(p->count_notification("play_started"), 1);
     EXPECT_GE(p->frames_of("ARDAMSvcam1"), 30) << "frames under the idMapping track id; " << p->pads() << server.stderr_text();
   }
+}
+
+TEST_F(Sfu, H264IsForwardedToo) {
+  auto pub = publisher("h264cam", "H264");
+  expect_notification(*pub, "publish_started");
+  auto p = player("h264cam");
+  RecordProperty("server", server.stderr_text());
+  EXPECT_TRUE(wait_until([&] { return p->frames() >= 30 || !p->problems().empty(); }, 15000))
+      << report({p.get()});
+  EXPECT_NE(p->last_remote_sdp().find("H264/90000"), std::string::npos)
+      << "the player is offered the publisher's codec";
+}
+
+// The publisher's keyframes are 10 s apart: a late player decodes at once
+// only because the server asks the publisher for one (PLI) when it connects.
+TEST_F(Sfu, LatePlayerDecodesItsFirstFrameWithinOneAndAHalfSeconds) {
+  auto pub = publisher("cam1", "VP8", "", 300);
+  expect_notification(*pub, "publish_started");
+  auto early = player("cam1");
+  ASSERT_TRUE(wait_until([&] { return early->frames() >= 60 || !early->problems().empty(); },
+                         15000))
+      << report({early.get()});
+  auto late = player("cam1");
+  ASSERT_TRUE(wait_until([&] { return late->frames() >= 1 || !late->problems().empty(); }, 5000))
+      << report({late.get()});
+  EXPECT_LT(late->first_frame_us(), 1'500'000)
+      << "first frame " << late->first_frame_us() / 1000 << " ms after play";
+  RecordProperty("late_player_first_frame_ms", static_cast<int>(late->first_frame_us() / 1000));
+}
+
+TEST_F(Sfu, PublisherStopEndsEveryPlayer) {
+  auto pub = publisher("cam1");
+  expect_notification(*pub, "publish_started");
+  auto a = player("cam1");
+  auto b = player("cam1");
+  ASSERT_TRUE(wait_until([&] { return a->frames() >= 10 && b->frames() >= 10; }, 15000))
+      << report({a.get(), b.get()});
+  pub->stop_session();
+  expect_notification(*pub, "publish_finished");
+  expect_notification(*a, "play_finished");
+  expect_notification(*b, "play_finished");
+}
+
+TEST_F(Sfu, VanishedPublisherEndsItsPlayersWithinFiveSeconds) {
+  auto pub = publisher("cam1");
+  expect_notification(*pub, "publish_started");
+  auto p = player("cam1");
+  ASSERT_TRUE(wait_until([&] { return p->frames() >= 10; }, 15000)) << report({p.get()});
+  const int64_t closed = g_get_monotonic_time();
+  pub->disconnect();
+  expect_notification(*p, "play_finished", 5000);
+  EXPECT_LT(g_get_monotonic_time() - closed, 5'000'000);
+}
+
+TEST_F(Sfu, DataChannelReachesPlayersAndThePublisher) {
+  auto pub = publisher("cam1");
+  expect_notification(*pub, "publish_started");
+  auto a = player("cam1");
+  auto b = player("cam1");
+  ASSERT_TRUE(wait_until([&] { return pub->channel_open() && a->channel_open() && b->channel_open(); },
+                         15000))
+      << report({pub.get(), a.get(), b.get()});
+  pub->send_text("from the publisher");
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return a->received_text() == "from the publisher\n" &&
+               b->received_text() == "from the publisher\n";
+      },
+      5000))
+      << "a: '" << a->received_text() << "' b: '" << b->received_text() << "'";
+  a->send_text("from player a");
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return pub->received_text() == "from player a\n" &&
+               b->received_text() == "from the publisher\nfrom player a\n";
+      },
+      5000))
+      << "publisher: '" << pub->received_text() << "' b: '" << b->received_text() << "'";
+  EXPECT_EQ(a->received_text(), "from the publisher\n") << "a sender does not get its own text";
+}
+
+TEST_F(Sfu, StreamInfoDescribesThePublishedVideo) {
+  auto pub = publisher("cam1");
+  expect_notification(*pub, "publish_started");
+  WsClient asker;
+  ASSERT_TRUE(asker.connect_and_wait(server.websocket_url()));
+  // The server measures once a second; ask once a second, as the SDK polls.
+  protocol::StreamInformation info;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    asker.send(R"({"command":"getStreamInfo","streamId":"cam1"})");
+    info = asker.wait_for<protocol::StreamInformation>(2000);
+    if (!info.stream_info.empty() && info.stream_info[0].video_bitrate > 0 &&
+        info.stream_info[0].stream_width > 0) {
+      break;
+    }
+    wait_until([] { return false; }, 1000);
+  }
+  ASSERT_FALSE(info.stream_info.empty());
+  EXPECT_EQ(info.stream_id, "cam1");
+  EXPECT_EQ(info.stream_info[0].stream_width, 320);
+  EXPECT_EQ(info.stream_info[0].stream_height, 240);
+  EXPECT_EQ(info.stream_info[0].video_codec, "VP8");
+  EXPECT_GT(info.stream_info[0].audio_bitrate, 0);
+}
+
+TEST_F(Sfu, AnOfferThatIsNotSdpIsRefusedAndOthersKeepPlaying) {
+  auto good = publisher("good");
+  expect_notification(*good, "publish_started");
+  auto p = player("good");
+  ASSERT_TRUE(wait_until([&] { return p->frames() >= 10; }, 15000)) << report({p.get()});
+  auto bad = publisher("bad", "VP8", "", 60, "this is not SDP");
+  ASSERT_TRUE(wait_until([&] { return bad->count_error("notSetRemoteDescription") > 0; }, 10000))
+      << report({bad.get()});
+  EXPECT_NE(bad->error_information("notSetRemoteDescription").find("not valid SDP"),
+            std::string::npos)
+      << bad->error_information("notSetRemoteDescription");
+  const int before = p->frames();
+  EXPECT_TRUE(wait_until([&] { return p->frames() >= before + 30; }, 5000))
+      << "the other publisher's player kept decoding";
+  EXPECT_EQ(p->count_notification("play_finished"), 0);
+}
+
+TEST_F(Sfu, AnOfferWithoutAForwardedCodecIsRefusedNamingTheCodec) {
+  // A real offer whose only video codec is renamed to one we do not forward.
+  const std::string offer =
+      "v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendonly\r\n"
+      "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=setup:actpass\r\n"
+      "a=fingerprint:sha-256 "
+      "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:"
+      "EE:FF\r\na=rtcp-mux\r\na=rtpmap:96 H265/90000\r\n";
+  auto bad = publisher("hevc", "VP8", "", 60, offer);
+  ASSERT_TRUE(wait_until([&] { return bad->count_error("notSetRemoteDescription") > 0; }, 10000))
+      << report({bad.get()});
+  const std::string why = bad->error_information("notSetRemoteDescription");
+  EXPECT_NE(why.find("H265"), std::string::npos) << why;
+  EXPECT_NE(why.find("VP8"), std::string::npos) << "says what the server takes: " << why;
 }
 
 }  // namespace

@@ -38,8 +38,25 @@ TEST(SdpUtils, WebrtcbinOffer) {
   EXPECT_EQ(fmtp_value(h264.fmtp, "profile-level-id"), "42c00d");
   EXPECT_EQ((*media)[1].kind, "application");
   EXPECT_EQ((*media)[1].mid, "application1");
-  EXPECT_TRUE((*media)[1].rejected) << "bundle-only data m-line has port 0";
+  EXPECT_FALSE((*media)[1].rejected)
+      << "port 0 but in the BUNDLE group: bundled with video0, not rejected (RFC 8843)";
   EXPECT_TRUE(check_outgoing_sdp(*media).empty());
+}
+
+TEST(SdpUtils, PortZeroOutsideTheBundleIsRejected) {
+  const std::string sdp =
+      "v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\n"
+      "m=audio 0 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n"
+      "a=rtpmap:111 opus/48000/2\r\n"
+      "m=audio 0 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:2\r\na=bundle-only\r\n"
+      "a=rtpmap:111 opus/48000/2\r\n";
+  auto media = parse_sdp_media(sdp);
+  ASSERT_TRUE(media.has_value());
+  ASSERT_EQ(media->size(), 3u);
+  EXPECT_FALSE((*media)[0].rejected);
+  EXPECT_TRUE((*media)[1].rejected) << "port 0, not bundled: refused";
+  EXPECT_FALSE((*media)[2].rejected) << "a=bundle-only";
 }
 
 TEST(SdpUtils, MidMapping) {

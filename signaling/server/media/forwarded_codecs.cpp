@@ -83,6 +83,12 @@ void plan_publisher_tracks(const std::string &offer_sdp, ReceivePlan &plan) {
     caps = gst_caps_make_writable(caps);
     GstStructure *s = gst_caps_get_structure(caps, 0);
     gst_structure_set_name(s, "application/x-rtp");
+    // GStreamer turns profile-level-id into profile=...; what players are
+    // offered needs the SDP parameter itself.
+    const std::string profile_level_id = session::fmtp_value(codec->fmtp, "profile-level-id");
+    if (!profile_level_id.empty()) {
+      gst_structure_set(s, "profile-level-id", G_TYPE_STRING, profile_level_id.c_str(), nullptr);
+    }
     // Keyframe requests and retransmission on the publisher's hop.
     gst_structure_set(s, "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN,
                       TRUE, nullptr);
@@ -101,16 +107,25 @@ void plan_publisher_tracks(const std::string &offer_sdp, ReceivePlan &plan) {
   }
 }
 
-GstCaps *player_codec_preferences(const GstCaps *publisher_caps) {
+GstCaps *player_codec_preferences(const GstCaps *publisher_caps, const GstCaps *offered_caps) {
   GstCaps *caps = gst_caps_copy(publisher_caps);
   GstStructure *s = gst_caps_get_structure(caps, 0);
+  if (offered_caps != nullptr) {
+    const GstStructure *offered = gst_caps_get_structure(offered_caps, 0);
+    for (const char *field : {"profile-level-id", "packetization-mode", "level-asymmetry-allowed",
+                              "profile-id", "useinbandfec", "minptime", "stereo"}) {
+      if (gst_structure_has_field(offered, field) && !gst_structure_has_field(s, field)) {
+        gst_structure_set_value(s, field, gst_structure_get_value(offered, field));
+      }
+    }
+  }
   gst_structure_filter_and_map_in_place(
       s,
       [](GQuark field, GValue *, gpointer) -> gboolean {
         const char *name = g_quark_to_string(field);
         static const char *const kDropped[] = {
             "ssrc",      "timestamp-offset",  "seqnum-offset", "clock-base",
-            "seqnum-base", "rtcp-fb-transport-cc", "rtcp-fb-goog-remb", "mid"};
+            "seqnum-base", "rtcp-fb-transport-cc", "rtcp-fb-goog-remb", "mid", "sprop-parameter-sets"};
         for (const char *dropped : kDropped) {
           if (std::strcmp(name, dropped) == 0) return FALSE;
         }

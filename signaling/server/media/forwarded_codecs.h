@@ -52,6 +52,9 @@ void plan_publisher_tracks(const std::string &offer_sdp, ReceivePlan &plan);
 // the publisher hop's SSRC, header extensions and transport-cc (forwarded
 // packets carry the publisher's sequence numbers, which are not ours to
 // report on). Transfer full.
-GstCaps *player_codec_preferences(const GstCaps *publisher_caps);
+// `offered_caps` (the publisher's offer, may be null) adds what webrtcbin
+// leaves out of the received caps: H.264's profile-level-id and
+// packetization-mode.
+GstCaps *player_codec_preferences(const GstCaps *publisher_caps, const GstCaps *offered_caps);
 
 }  // namespace amsrtc::server::media

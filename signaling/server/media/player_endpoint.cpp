@@ -129,7 +129,7 @@ void PlayerEndpoint::link(const std::string &source, const std::shared_ptr<Track
   Link link;
   link.source = source;
   link.track = track;
-  link.enabled = std::make_shared<std::atomic<bool>>(true);
+  link.gate = std::make_shared<Link::Gate>();
   link.queue = gst_element_factory_make("queue", nullptr);
   // Leaky: a player that cannot keep up (or a webrtcbin still negotiating,
   // which holds buffers at its sink pads) loses its own packets, never the
@@ -140,7 +140,9 @@ void PlayerEndpoint::link(const std::string &source, const std::shared_ptr<Track
 
   link.webrtc_pad = gst_element_request_pad_simple(webrtc_, "sink_%u");
   g_object_get(link.webrtc_pad, "transceiver", &link.transceiver, nullptr);
-  GstCaps *preferences = player_codec_preferences(track->caps);
+  GstCaps *preferences = player_codec_preferences(track->caps, track->offered_caps);
+  GST_DEBUG("player %s: codec preferences %" GST_PTR_FORMAT " (offered %" GST_PTR_FORMAT ")",
+            key_.stream_id.c_str(), preferences, track->offered_caps);
   g_object_set(link.transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
                "codec-preferences", preferences, "do-nack", TRUE, nullptr);
   gst_caps_unref(preferences);
@@ -150,15 +152,17 @@ void PlayerEndpoint::link(const std::string &source, const std::shared_ptr<Track
   gst_element_sync_state_with_parent(link.queue);
 
   link.tee_pad = gst_element_request_pad_simple(track->tee, "src_%u");
-  auto enabled = link.enabled;
+  // Until negotiated only events (caps) pass: webrtcbin holds a buffer that
+  // reaches a sink pad before its transceiver is negotiated, and releasing
+  // it races with negotiation (a track of one player in ten never started).
   gst_pad_add_probe(
       link.tee_pad, GST_PAD_PROBE_TYPE_BUFFER,
       [](GstPad *, GstPadProbeInfo *, gpointer data) -> GstPadProbeReturn {
-        return static_cast<std::atomic<bool> *>(data)->load() ? GST_PAD_PROBE_OK
-                                                              : GST_PAD_PROBE_DROP;
+        const auto &gate = *static_cast<std::shared_ptr<Link::Gate> *>(data);
+        return gate->negotiated && gate->enabled ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
       },
-      new std::shared_ptr<std::atomic<bool>>(enabled),
-      [](gpointer data) { delete static_cast<std::shared_ptr<std::atomic<bool>> *>(data); });
+      new std::shared_ptr<Link::Gate>(link.gate),
+      [](gpointer data) { delete static_cast<std::shared_ptr<Link::Gate> *>(data); });
   GstPad *queue_sink = gst_element_get_static_pad(link.queue, "sink");
   gst_pad_link(link.tee_pad, queue_sink);
   gst_object_unref(queue_sink);
@@ -264,9 +268,10 @@ void PlayerEndpoint::on_local_description(protocol::SdpType type, const std::str
 void PlayerEndpoint::on_signaling_stable() {
   if (!offer_outstanding_) return;
   offer_outstanding_ = false;
-  if (connected_) {
-    for (Link &link : links_) {
-      if (!link.needs_keyframe) continue;
+  for (Link &link : links_) {
+    if (link.mid.empty()) continue;  // not in the answered offer
+    link.gate->negotiated = true;
+    if (connected_ && link.needs_keyframe) {
       link.needs_keyframe = false;
       request_keyframe(link.queue);
     }
@@ -297,7 +302,7 @@ void PlayerEndpoint::send_data(const std::string &text, GBytes *data) {
 void PlayerEndpoint::set_enabled(const std::string &source, const std::string &kind, bool enabled) {
   for (Link &link : links_) {
     if (link.source != source || (!kind.empty() && link.track->kind != kind)) continue;
-    const bool was = link.enabled->exchange(enabled);
+    const bool was = link.gate->enabled.exchange(enabled);
     if (!was && enabled) request_keyframe(link.queue);
   }
 }

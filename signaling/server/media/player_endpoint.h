@@ -68,7 +68,13 @@ class PlayerEndpoint : public std::enable_shared_from_this<PlayerEndpoint> {
     GstPad *tee_pad = nullptr;
     GstPad *webrtc_pad = nullptr;
     GstWebRTCRTPTransceiver *transceiver = nullptr;
-    std::shared_ptr<std::atomic<bool>> enabled;
+    // Packets pass the tee pad only when both are set: `negotiated` once
+    // the answer covering this track is applied, `enabled` by toggles.
+    struct Gate {
+      std::atomic<bool> negotiated{false};
+      std::atomic<bool> enabled{true};
+    };
+    std::shared_ptr<Gate> gate;
     bool needs_keyframe = false;  // linked after the connection came up
     std::string mid;              // its m-line's mid, once offered
   };

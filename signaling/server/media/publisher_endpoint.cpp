@@ -64,7 +64,10 @@ PublisherEndpoint::PublisherEndpoint(GstBin *pipeline, EndpointKey key,
     : pipeline_(pipeline), key_(std::move(key)), ice_(ice), main_(main),
       events_(std::move(events)) {}
 
-PublisherEndpoint::~PublisherEndpoint() { stop(); }
+PublisherEndpoint::~PublisherEndpoint() {
+  stop();
+  for (auto &[kind, caps] : offered_caps_) gst_caps_unref(caps);
+}
 
 void PublisherEndpoint::fail(const std::string &definition, const std::string &information) {
   GST_WARNING("publisher %s: %s", key_.stream_id.c_str(), information.c_str());
@@ -82,6 +85,12 @@ void PublisherEndpoint::start(const std::string &offer) {
   plan_publisher_tracks(offer, plan);
   if (!plan.error.empty()) return fail("notSetRemoteDescription", plan.error);
   expected_tracks_ = plan.tracks.size();
+  {
+    std::lock_guard<std::mutex> lock(created_mutex_);
+    for (const auto &track : plan.tracks) {
+      if (offered_caps_.count(track.kind) == 0) offered_caps_[track.kind] = gst_caps_ref(track.caps);
+    }
+  }
 
   static std::atomic<unsigned> counter{0};
   const std::string name = "publisher" + std::to_string(counter++) + "-" + key_.stream_id;
@@ -194,6 +203,8 @@ void PublisherEndpoint::add_track(GstPad *pad) {
   GST_INFO("publisher %s: %s track %s", key_.stream_id.c_str(), track->kind.c_str(),
            track->encoding.c_str());
   std::lock_guard<std::mutex> lock(created_mutex_);
+  auto offered = offered_caps_.find(track->kind);
+  if (offered != offered_caps_.end()) track->offered_caps = gst_caps_ref(offered->second);
   created_tracks_.push_back(track);  // for teardown
 }
 

@@ -9,6 +9,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -69,6 +70,8 @@ class PublisherEndpoint : public std::enable_shared_from_this<PublisherEndpoint>
   std::vector<std::shared_ptr<Track>> created_tracks_;
   std::vector<std::shared_ptr<Track>> tracks_;  // flowing (main context)
   std::size_t expected_tracks_ = 0;
+  // The codec chosen for each kind from the offer (see Track::offered_caps).
+  std::map<std::string, GstCaps *> offered_caps_;
   guint grace_timer_ = 0;  // reports media flowing without a late track
   bool reported_flowing_ = false;
   bool stopped_ = false;

@@ -17,6 +17,9 @@ struct Track {
   std::string encoding;  // "VP8", "H264", "opus", ...
   GstElement *tee = nullptr;  // owned by the pipeline; the ref below keeps it
   GstCaps *caps = nullptr;    // the RTP caps the publisher's packets carry (owned)
+  // The codec as the publisher's offer described it (fmtp included, which
+  // webrtcbin leaves out of the receiving pad's caps). Owned; may be null.
+  GstCaps *offered_caps = nullptr;
 
   // Written by the streaming thread, read on the main context (getStreamInfo).
   std::atomic<uint64_t> bytes{0};
@@ -28,6 +31,7 @@ struct Track {
   Track &operator=(const Track &) = delete;
   ~Track() {
     if (caps != nullptr) gst_caps_unref(caps);
+    if (offered_caps != nullptr) gst_caps_unref(offered_caps);
     if (tee != nullptr) gst_object_unref(tee);
   }
 };
