@@ -233,5 +233,106 @@ TEST_F(Sfu, AnOfferWithoutAForwardedCodecIsRefusedNamingTheCodec) {
   EXPECT_NE(why.find("VP8"), std::string::npos) << "says what the server takes: " << why;
 }
 
+// One participant of a main-track conference (§3.6): publishes with
+// mainTrack=room and plays the room, leaving its own stream out.
+struct Participant {
+  std::unique_ptr<SfuClient> publisher;
+  std::unique_ptr<SfuClient> player;
+};
+
+TEST_F(Sfu, MainTrackConferenceOfThreeWithALeave) {
+  const std::vector<std::string> names = {"alice", "bob", "carol"};
+  std::vector<Participant> people;
+  for (const auto &name : names) {
+    Participant p;
+    p.publisher = publisher(name, "VP8", "room1");
+    expect_notification(*p.publisher, "publish_started");
+    p.player = player("room1", "room1", name);
+    people.push_back(std::move(p));
+  }
+  auto decodes_others = [&](std::size_t i, std::size_t count, int frames) {
+    for (std::size_t j = 0; j < count; ++j) {
+      if (j == i) continue;
+      if (people[i].player->frames_of("ARDAMSv" + names[j]) < frames) return false;
+    }
+    return true;
+  };
+  const bool everyone = wait_until(
+      [&] { return decodes_others(0, 3, 30) && decodes_others(1, 3, 30) && decodes_others(2, 3, 30); },
+      30000);
+  std::ostringstream state;
+  for (std::size_t i = 0; i < people.size(); ++i) {
+    state << names[i] << ": " << people[i].player->pads() << " offers "
+          << people[i].player->offers_received() << " problems "
+          << people[i].player->problems() << "\n";
+  }
+  ASSERT_TRUE(everyone) << state.str() << server.stderr_text();
+  for (std::size_t i = 0; i < people.size(); ++i) {
+    EXPECT_EQ(people[i].player->frames_of("ARDAMSv" + names[i]), 0) << "nobody gets itself back";
+  }
+  // Joined before bob and carol: alice heard of both, with re-offers.
+  EXPECT_EQ(people[0].player->count_notification("subtrackAdded"), 2);
+  EXPECT_GE(people[0].player->offers_received(), 3);
+
+  // carol leaves: the others are re-offered and keep decoding each other.
+  const int alice_offers = people[0].player->offers_received();
+  people[2].publisher->stop_session();
+  people[2].player->stop_session();
+  expect_notification(*people[0].player, "subtrackRemoved");
+  expect_notification(*people[1].player, "subtrackRemoved");
+  EXPECT_TRUE(wait_until([&] { return people[0].player->offers_received() > alice_offers; }, 5000))
+      << "alice got no re-offer after carol left";
+  const int a = people[0].player->frames_of("ARDAMSvbob");
+  const int b = people[1].player->frames_of("ARDAMSvalice");
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return people[0].player->frames_of("ARDAMSvbob") >= a + 30 &&
+               people[1].player->frames_of("ARDAMSvalice") >= b + 30;
+      },
+      10000))
+      << "alice and bob keep decoding each other";
+
+  WsClient asker;
+  ASSERT_TRUE(asker.connect_and_wait(server.websocket_url()));
+  asker.send(R"({"command":"getRoomInfo","room":"room1","streamId":"alice"})");
+  const auto info = asker.wait_for<protocol::RoomInformation>();
+  EXPECT_EQ(info.members.ids(), std::vector<std::string>{"bob"});
+}
+
+// The legacy style (§3.7): joinRoom for the roster, then each publishes its
+// own stream and plays every other member's.
+TEST_F(Sfu, JoinRoomConferenceOfThree) {
+  const std::vector<std::string> names = {"ann", "ben", "cat"};
+  std::vector<std::unique_ptr<WsClient>> rosters;
+  std::vector<std::unique_ptr<SfuClient>> publishers;
+  for (const auto &name : names) {
+    auto roster = std::make_unique<WsClient>();
+    ASSERT_TRUE(roster->connect_and_wait(server.websocket_url()));
+    roster->send(R"({"command":"joinRoom","room":"legacy","streamId":")" + name + R"(","mode":"legacy"})");
+    const auto joined = roster->wait_for<protocol::Notification>();
+    EXPECT_EQ(joined.definition, "joinedTheRoom");
+    rosters.push_back(std::move(roster));
+    publishers.push_back(publisher(name));
+    expect_notification(*publishers.back(), "publish_started");
+  }
+  std::vector<std::unique_ptr<SfuClient>> players;  // [i * 2 + k]: i plays the k-th other
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    for (std::size_t j = 0; j < names.size(); ++j) {
+      if (i != j) players.push_back(player(names[j], "legacy"));
+    }
+  }
+  const bool decoded = wait_until(
+      [&] {
+        for (auto &p : players) {
+          if (p->frames() < 30) return false;
+        }
+        return true;
+      },
+      30000);
+  std::vector<SfuClient *> all;
+  for (auto &p : players) all.push_back(p.get());
+  EXPECT_TRUE(decoded) << report(all);
+}
+
 }  // namespace
 }  // namespace amsrtc::testing
