@@ -467,10 +467,11 @@ TEST_F(AmsRtcSignaller, MeshWithoutARoomIsAnErrorSayingWhatToSet) {
   EXPECT_NE(a.errors().find("set the room property"), std::string::npos) << a.errors();
 }
 
-// Until the SFU lands, publish on amsrtc-server is refused the way a
-// signaling-only AMS refuses it: an error carrying the definition.
+// A signaling-only server (--no-media) refuses publish the way a
+// signaling-only AMS does: an error carrying the definition.
 TEST_F(AmsRtcSignaller, ServerErrorCarriesItsDefinition) {
-  SignallerPipeline a(server.websocket_url(), "cam1", "publish");
+  ServerProcess signaling_only({"--no-media"});
+  SignallerPipeline a(signaling_only.websocket_url(), "cam1", "publish");
   ASSERT_NE(a.play(), GST_STATE_CHANGE_FAILURE);
   ASSERT_TRUE(wait_until([&] { return !a.errors().empty(); }, 5000));
   EXPECT_EQ(a.definitions(), "webrtc_not_enabled");

@@ -37,7 +37,7 @@ TEST(IceServers, StunAndTurn) {
   EXPECT_EQ(reply.turn_server_credential, "p");
 }
 
-TEST(MediaPlane, PublishAndPlayAreNotEnabledYet) {
+TEST(MediaPlane, PublishAndPlayAreRefusedBySignalingOnlyServers) {
   Driver d;
   for (const char *text : {R"({"command":"publish","streamId":"cam1","video":true,"audio":true})",
                            R"({"command":"play","streamId":"cam1"})"}) {
@@ -257,7 +257,7 @@ TEST_F(Tokens, PublishAndPlayAreCheckedToo) {
       d.send(A, R"({"command":"publish","streamId":"cam1","token":")" +
                     token(R"({"streamId":"cam1","type":"publish")" + exp + "}") + "\"}"),
       A);
-  EXPECT_EQ(error.definition, "webrtc_not_enabled") << "token accepted, no media plane yet";
+  EXPECT_EQ(error.definition, "webrtc_not_enabled") << "token accepted; this state machine has no media plane";
 }
 
 TEST(TokenCodec, KnownAnswer) {

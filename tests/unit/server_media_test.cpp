@@ -229,5 +229,131 @@ TEST_F(Media, PublishNeedsAValidTokenWhenASecretIsSet) {
   EXPECT_EQ(secured.machine().session_count(Pub), 0u);
 }
 
+TEST_F(Media, PlayCreatesAPlayerFedByThePlayedStream) {
+  publish_live();
+  const auto created = actions<CreatePlayer>(d.send(P1, kPlay));
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(created[0].sources, std::vector<std::string>{"cam1"});
+}
+
+TEST_F(Media, StreamInfoAnswersWithTheLastMeasurement) {
+  EXPECT_EQ(definition_to(d.send(Other, R"({"command":"getStreamInfo","streamId":"cam1"})"), Other),
+            "no_stream_exist");
+  publish_live();
+  proto::StreamInfo measured;
+  measured.stream_width = 1280;
+  measured.stream_height = 720;
+  measured.video_bitrate = 1'500'000;
+  measured.audio_bitrate = 32'000;
+  measured.video_codec = "VP8";
+  EXPECT_TRUE(event(StreamStats{publisher, measured}).empty());
+  const auto info = only<proto::StreamInformation>(
+      d.send(Other, R"({"command":"getStreamInfo","streamId":"cam1"})"), Other);
+  ASSERT_EQ(info.stream_info.size(), 1u);
+  EXPECT_EQ(info.stream_info[0], measured);
+}
+
+TEST_F(Media, TogglesReachOnlyTheSendersOwnPlayer) {
+  publish_live();
+  play(P1);
+  auto toggles = actions<SetTrackEnabled>(
+      d.send(P1, R"({"command":"toggleVideo","streamId":"cam1","trackId":"cam1","enabled":false})"));
+  ASSERT_EQ(toggles.size(), 1u);
+  EXPECT_EQ(toggles[0].key, (EndpointKey{P1, "cam1", true}));
+  EXPECT_EQ(toggles[0].source, "cam1");
+  EXPECT_EQ(toggles[0].kind, "video");
+  EXPECT_FALSE(toggles[0].enabled);
+  toggles = actions<SetTrackEnabled>(
+      d.send(P1, R"({"command":"toggleAudio","streamId":"cam1","enabled":true})"));
+  ASSERT_EQ(toggles.size(), 1u);
+  EXPECT_EQ(toggles[0].kind, "audio");
+  EXPECT_EQ(definition_to(d.send(P2, R"({"command":"toggleVideo","streamId":"cam1","enabled":false})"),
+                          P2),
+            "no_stream_exist")
+      << "P2 plays nothing: it cannot touch P1's session";
+}
+
+TEST_F(Media, AVanishedPlayerEndsWithoutAnErrorToSend) {
+  publish_live();
+  play(P1);
+  Outbox out = event(EndpointFailed{EndpointKey{P1, "cam1", true}, "", "ICE failed"});
+  EXPECT_TRUE(to(out, P1).empty());
+  EXPECT_EQ(actions<RemoveEndpoint>(out).size(), 1u);
+  EXPECT_EQ(d.machine().player_count("cam1"), 0u);
+}
+
+// Main-track conferences (§3.6): members publish with mainTrack=room and play
+// the room once.
+class MainTrack : public ::testing::Test {
+ protected:
+  // `who` publishes `stream` into room1 up to live media; returns its outbox.
+  Outbox publish_member(ConnectionId who, const std::string &stream) {
+    d.send(who, R"({"command":"publish","streamId":")" + stream + R"(","mainTrack":"room1"})");
+    d.send(who, R"({"command":"takeConfiguration","streamId":")" + stream +
+                    R"(","type":"offer","sdp":"v=0\r\n"})");
+    return d.machine().on_media_event(MediaFlowing{EndpointKey{who, stream, false}}, d.clock());
+  }
+  Outbox play_room(ConnectionId who, const std::string &own) {
+    return d.send(who, R"({"command":"play","streamId":"room1","room":"room1","userPublishId":")" +
+                           own + R"("})");
+  }
+  Driver d{with_media_plane()};
+};
+
+TEST_F(MainTrack, APlayerGetsEveryOtherMemberAndHearsOfNewOnes) {
+  publish_member(Pub, "alice");
+  const auto created = actions<CreatePlayer>(play_room(Pub, "alice"));
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(created[0].key, (EndpointKey{Pub, "room1", true}));
+  EXPECT_TRUE(created[0].sources.empty()) << "not its own stream";
+
+  Outbox out = publish_member(P1, "bob");
+  const auto updates = actions<UpdatePlayerSources>(out);
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].key, (EndpointKey{Pub, "room1", true}));
+  EXPECT_EQ(updates[0].sources, std::vector<std::string>{"bob"});
+  const auto notice = only<proto::Notification>(out, Pub);
+  EXPECT_EQ(notice.definition, "subtrackAdded");
+  EXPECT_EQ(notice.stream_id, "room1");
+  EXPECT_EQ(notice.track_id, "bob");
+
+  const auto bobs = actions<CreatePlayer>(play_room(P1, "bob"));
+  ASSERT_EQ(bobs.size(), 1u);
+  EXPECT_EQ(bobs[0].sources, std::vector<std::string>{"alice"});
+
+  auto list = only<proto::TrackList>(
+      d.send(Other, R"({"command":"getTrackList","streamId":"room1"})"), Other);
+  EXPECT_EQ(list.track_list, (std::vector<std::string>{"alice", "bob"}));
+  auto info = only<proto::RoomInformation>(
+      d.send(Other, R"({"command":"getRoomInfo","room":"room1","streamId":"alice"})"), Other);
+  EXPECT_EQ(info.members.ids(), std::vector<std::string>{"bob"});
+}
+
+TEST_F(MainTrack, AMemberLeavingUpdatesThePlayersAndTellsThem) {
+  publish_member(Pub, "alice");
+  publish_member(P1, "bob");
+  play_room(Pub, "alice");
+  Outbox out = d.machine().on_close(P1);
+  const auto updates = actions<UpdatePlayerSources>(out);
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_TRUE(updates[0].sources.empty());
+  EXPECT_EQ(only<proto::Notification>(out, Pub).definition, "subtrackRemoved");
+  // Stopping the room play ends only that player.
+  out = d.send(Pub, R"({"command":"stop","streamId":"room1"})");
+  EXPECT_EQ(definition_to(out, Pub), "play_finished");
+  ASSERT_EQ(actions<RemoveEndpoint>(out).size(), 1u);
+  EXPECT_EQ(actions<RemoveEndpoint>(out)[0].key, (EndpointKey{Pub, "room1", true}));
+  EXPECT_TRUE(d.machine().is_publishing("alice"));
+}
+
+TEST_F(MainTrack, TrackListExclusionsAreHonoured) {
+  publish_member(Pub, "alice");
+  publish_member(P1, "bob");
+  const auto created = actions<CreatePlayer>(
+      d.send(P2, R"({"command":"play","streamId":"room1","room":"room1","trackList":["!bob"]})"));
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(created[0].sources, std::vector<std::string>{"alice"});
+}
+
 }  // namespace
 }  // namespace amsrtc::server::testing
