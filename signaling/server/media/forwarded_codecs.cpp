@@ -92,7 +92,12 @@ void plan_publisher_tracks(const std::string &offer_sdp, ReceivePlan &plan) {
     // Keyframe requests and retransmission on the publisher's hop.
     gst_structure_set(s, "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN,
                       TRUE, nullptr);
-    if (m.kind == "video") gst_structure_set(s, "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, nullptr);
+    if (m.kind == "video") {
+      gst_structure_set(s, "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, nullptr);
+      // Chrome starts its estimate at 300 kbit/s and climbs from there;
+      // starting at 1 Mbit/s (our answer's fmtp) reaches HD seconds sooner.
+      gst_structure_set(s, "x-google-start-bitrate", G_TYPE_STRING, "1000", nullptr);
+    }
     if (const auto id = session::extension_id(m, session::kTransportCcUri)) {
       const std::string field = "extmap-" + std::to_string(*id);
       const std::string uri(session::kTransportCcUri);

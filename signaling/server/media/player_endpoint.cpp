@@ -143,8 +143,10 @@ void PlayerEndpoint::link(const std::string &source, const std::shared_ptr<Track
   GstCaps *preferences = player_codec_preferences(track->caps, track->offered_caps);
   GST_DEBUG("player %s: codec preferences %" GST_PTR_FORMAT " (offered %" GST_PTR_FORMAT ")",
             key_.stream_id.c_str(), preferences, track->offered_caps);
+  // Retransmission (RTX) for video only: Chrome refuses an audio m-line
+  // with an RTX ssrc-group ("Failed to add remote stream ssrc").
   g_object_set(link.transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
-               "codec-preferences", preferences, "do-nack", TRUE, nullptr);
+               "codec-preferences", preferences, "do-nack", track->kind == "video", nullptr);
   gst_caps_unref(preferences);
   GstPad *queue_src = gst_element_get_static_pad(link.queue, "src");
   gst_pad_link(queue_src, link.webrtc_pad);

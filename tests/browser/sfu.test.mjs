@@ -1,0 +1,105 @@
+// The SFU with the real Ant Media SDK in headless Chromium (examples/web):
+//   1. publish.html publishes a 1280x720 fake camera, play.html in another page plays it:
+//      the player decodes, and the publisher's own stats show >= 640x480 and >= 1.5 Mbit/s
+//      within 10 s of publish_started (the server's answer keeps transport-cc and sends
+//      feedback, so Chrome's estimate grows);
+//   2. three conference.html pages (main-track style): each decodes the other two; one leaves,
+//      the other two get re-offers and keep decoding each other.
+// Run through run.sh (loopback-only network namespace).
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, launchBrowser, waitFor, waitForStats, stats } from "./harness.mjs";
+
+let server;
+let browser;
+
+function url(page, query) {
+  return `${server.httpBase}/${page}?${new URLSearchParams({ autostart: "1", iceServers: "none", ...query })}`;
+}
+
+async function withDiagnostics(fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    const serverLog = server ? server.stderr().split("\n").slice(-60).join("\n") : "";
+    console.error(`${browser ? browser.dumpLogs() : ""}--- server stderr (tail) ---\n${serverLog}`);
+    throw err;
+  }
+}
+
+const events = (page) => page.evaluate(() => window.amsrtcSfu.events.filter((e) => e !== "pong"));
+
+describe("SFU with the AMS SDK", () => {
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    if (browser) await browser.close();
+    if (server) await server.stop();
+  });
+
+  test("publish.html to play.html, with bandwidth feedback", () =>
+    withDiagnostics(async () => {
+      const publisher = await browser.newPage(url("publish.html", { streamId: "cam1", video: "1280x720" }), "publish");
+      await waitFor(publisher, "publish_started", () => window.amsrtcSfu.events.includes("publish_started"), null,
+        { timeoutMs: 15_000 });
+      const started = Date.now();
+      const player = await browser.newPage(url("play.html", { streamId: "cam1", sdkdebug: "1" }), "play");
+      const played = await waitForStats(player, "play.html decodes video",
+        (s) => Object.values(s.inbound).some((t) => t.framesDecoded > 0), null, { timeoutMs: 15_000 });
+      assert.ok(Object.keys(played.inbound).length >= 1);
+      assert.ok((await events(player)).includes("play_started"));
+
+      // What the server controls: Chrome's bandwidth estimate and its encoder's target (they
+      // stay near 0.3 Mbit/s without our feedback). The bitrate actually sent also depends on
+      // the fake camera's content, which Chrome's encoder compresses to 1.1-1.5 Mbit/s at 720p
+      // even with a 2.5 Mbit/s target: printed below, not asserted (docs/benchmarks.md).
+      const sent = await waitForStats(publisher, "publisher at >= 640x480, estimate and target >= 1.5 Mbit/s",
+        (s) => s.outbound && s.outbound.frameWidth >= 640 && s.outbound.frameHeight >= 480 &&
+          s.outbound.targetBitrate >= 1_500_000 && s.candidatePair &&
+          s.candidatePair.availableOutgoingBitrate >= 1_500_000 && s.outbound.bitrate > 500_000,
+        null, { timeoutMs: Math.max(1000, 10_000 - (Date.now() - started)) }).catch(async (err) => {
+        console.error("publisher stats at the deadline: " + JSON.stringify(await stats(publisher)));
+        throw err;
+      });
+      console.log(`publisher: ${sent.outbound.frameWidth}x${sent.outbound.frameHeight} at ` +
+        `${(sent.outbound.bitrate / 1e6).toFixed(2)} Mbit/s ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+        `after publish_started (target ${(sent.outbound.targetBitrate / 1e6).toFixed(2)} Mbit/s, estimate ` +
+        `${sent.candidatePair ? (sent.candidatePair.availableOutgoingBitrate / 1e6).toFixed(2) : "?"} Mbit/s)`);
+      await player.close();
+      await publisher.close();
+    }));
+
+  test("a conference of three conference.html pages, one leaves", () =>
+    withDiagnostics(async () => {
+      const names = ["alice", "bob", "carol"];
+      const pages = [];
+      for (const name of names) {
+        pages.push(await browser.newPage(url("conference.html", { streamId: name, room: "room1", video: "320x240" }), name));
+      }
+      const decodesOthers = (s, others) =>
+        others.every((o) => s.inbound["ARDAMSv" + o] && s.inbound["ARDAMSv" + o].framesDecoded > 0);
+      for (let i = 0; i < names.length; ++i) {
+        const others = names.filter((n) => n !== names[i]);
+        await waitForStats(pages[i], `${names[i]} decodes ${others.join(" and ")}`, decodesOthers, others,
+          { timeoutMs: 30_000 });
+      }
+      const offers = (p) => p.evaluate(() => window.amsrtcSfu.signals.filter((s) => s === "takeConfiguration/offer").length);
+      const offersBefore = [await offers(pages[0]), await offers(pages[1])];
+      // carol leaves (closes her page: the socket closes).
+      await pages[2].close();
+      for (let i = 0; i < 2; ++i) {
+        const other = names[1 - i];
+        await waitFor(pages[i], `${names[i]} gets subtrackRemoved and a re-offer after carol left`,
+          (n) => window.amsrtcSfu.signals.includes("notification/subtrackRemoved") &&
+            window.amsrtcSfu.signals.filter((s) => s === "takeConfiguration/offer").length > n,
+          offersBefore[i], { timeoutMs: 10_000 });
+        const before = (await stats(pages[i])).inbound["ARDAMSv" + other].framesDecoded;
+        await waitForStats(pages[i], `${names[i]} keeps decoding ${other}`,
+          (s, [o, n]) => s.inbound["ARDAMSv" + o] && s.inbound["ARDAMSv" + o].framesDecoded > n + 30,
+          [other, before], { timeoutMs: 10_000 });
+      }
+      for (const p of pages.slice(0, 2)) await p.close();
+    }));
+});
