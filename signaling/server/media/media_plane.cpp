@@ -1,5 +1,9 @@
 #include "media_plane.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 
 GST_DEBUG_CATEGORY(amsrtc_sfu_debug);
@@ -186,6 +190,7 @@ void MediaPlane::on_track_added(const std::string &stream_id) {
 }
 
 void MediaPlane::remove_endpoint(const EndpointKey &key) {
+  memory_to_return_ = true;
   if (key.player) {
     auto it = players_.find(key);
     if (it == players_.end()) return;
@@ -241,6 +246,17 @@ void MediaPlane::forward_from_player(const EndpointKey &from, const std::string 
 
 void MediaPlane::tick() {
   const int64_t now = g_get_monotonic_time();
+#ifdef __GLIBC__
+  // An endpoint (a webrtcbin and its threads) freed a few MB, spread over
+  // glibc's per-thread arenas, which keep it: without this the RSS of a
+  // server that has seen many short sessions stays at its past peak rather
+  // than what is live (+17 % over 200 publish/play/stop cycles, flat after
+  // 40). Once a second at most, after endpoints went away.
+  if (memory_to_return_) {
+    memory_to_return_ = false;
+    malloc_trim(0);
+  }
+#endif
   std::vector<EndpointKey> silent;
   for (auto &[id, publisher] : publishers_) {
     const auto &tracks = publisher->tracks();

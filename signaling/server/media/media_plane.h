@@ -79,6 +79,7 @@ class MediaPlane {
     int64_t audio_bps = 0;
   };
   std::map<std::string, Activity> activity_;
+  bool memory_to_return_ = false;  // an endpoint went away since the last tick
 };
 
 }  // namespace amsrtc::server::media

@@ -32,6 +32,33 @@ void request_keyframe(GstElement *queue) {
   gst_object_unref(src);
 }
 
+// The publisher's caps without its header extensions: the transport-wide
+// congestion control numbers are the publisher hop's. Left in, webrtcbin
+// offered the publisher's extmap to the player and stamped every forwarded
+// packet with a new transport-wide sequence number of its own (a writable
+// copy of each packet, per player), for feedback nobody acts on.
+GstPadProbeReturn strip_header_extensions(GstPad *, GstPadProbeInfo *info, gpointer) {
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+  GstCaps *caps = nullptr;
+  gst_event_parse_caps(event, &caps);
+  GstCaps *stripped = gst_caps_copy(caps);
+  for (guint i = 0; i < gst_caps_get_size(stripped); ++i) {
+    gst_structure_filter_and_map_in_place(
+        gst_caps_get_structure(stripped, i),
+        [](GQuark field, GValue *, gpointer) -> gboolean {
+          const char *name = g_quark_to_string(field);
+          return !g_str_has_prefix(name, "extmap-") &&
+                 g_strcmp0(name, "rtcp-fb-transport-cc") != 0;
+        },
+        nullptr);
+  }
+  gst_event_unref(event);
+  GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(stripped);
+  gst_caps_unref(stripped);
+  return GST_PAD_PROBE_OK;
+}
+
 }  // namespace
 
 PlayerEndpoint::PlayerEndpoint(GstBin *pipeline, EndpointKey key, const session::IceSettings &ice,
@@ -165,6 +192,8 @@ void PlayerEndpoint::link(const std::string &source, const std::shared_ptr<Track
       },
       new std::shared_ptr<Link::Gate>(link.gate),
       [](gpointer data) { delete static_cast<std::shared_ptr<Link::Gate> *>(data); });
+  gst_pad_add_probe(link.tee_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, strip_header_extensions,
+                    nullptr, nullptr);
   GstPad *queue_sink = gst_element_get_static_pad(link.queue, "sink");
   gst_pad_link(link.tee_pad, queue_sink);
   gst_object_unref(queue_sink);

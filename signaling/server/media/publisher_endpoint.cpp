@@ -8,6 +8,7 @@
 #include "data_channel.h"
 #include "forwarded_codecs.h"
 #include "frame_size.h"
+#include "keyframe_limiter.h"
 
 GST_DEBUG_CATEGORY_EXTERN(amsrtc_sfu_debug);
 #define GST_CAT_DEFAULT amsrtc_sfu_debug
@@ -17,6 +18,11 @@ namespace amsrtc::server::media {
 namespace {
 
 using Weak = std::weak_ptr<PublisherEndpoint>;
+
+// Players' keyframe requests reach the publisher at most this often (Janus
+// VideoRoom allows one per second; half of that keeps a late player's first
+// frame prompt).
+constexpr GstClockTime kKeyframeRequestInterval = 500 * GST_MSECOND;
 
 // A publisher that stops sending this long after media flowed is gone; the
 // last track waits this long for its first packet before the stream counts
@@ -184,6 +190,7 @@ void PublisherEndpoint::add_track(GstPad *pad) {
   gst_element_sync_state_with_parent(track->tee);
   GstPad *tee_sink = gst_element_get_static_pad(track->tee, "sink");
   gst_pad_link(pad, tee_sink);
+  limit_keyframe_requests(tee_sink, kKeyframeRequestInterval);
   gst_object_unref(tee_sink);
 
   Weak weak = weak_from_this();

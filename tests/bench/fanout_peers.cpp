@@ -1,0 +1,175 @@
+#include "fanout_peers.h"
+
+#include <gst/rtp/rtp.h>
+#include <gst/webrtc/webrtc.h>
+
+namespace amsrtc::bench {
+
+namespace {
+
+// ~2 Mbit/s: x264's rate control holds the bitrate on the scrolling bars
+// (a still or simple picture would need far fewer bits). The GOP of 2 s is a
+// backstop: the servers ask for keyframes (PLI) when players join.
+constexpr const char *kPublisherPipeline =
+    "webrtcbin name=webrtc bundle-policy=max-bundle "
+    "videotestsrc is-live=true pattern=smpte horizontal-speed=8 "
+    "! video/x-raw,width=1280,height=720,framerate=30/1 "
+    "! x264enc tune=zerolatency speed-preset=ultrafast bitrate=2000 vbv-buf-capacity=500 "
+    "key-int-max=60 threads=1 ! video/x-h264,profile=constrained-baseline ! h264parse "
+    "! rtph264pay name=pay config-interval=-1 aggregate-mode=zero-latency pt=96 "
+    "! application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000 ! webrtc. ";
+
+session::SessionCallbacks session_callbacks(const FanoutSignals &signals,
+                                            std::atomic<bool> &failed) {
+  return session::SessionCallbacks{
+      signals.send_description, signals.send_candidate,
+      [&failed](const std::string &error) {
+        g_printerr("negotiation failed: %s\n", error.c_str());
+        failed = true;
+      },
+      [&failed] { failed = true; }, nullptr};
+}
+
+session::IceSettings ice_on(const std::string &local_address) {
+  session::IceSettings ice;
+  ice.local_addresses = {local_address};
+  return ice;
+}
+
+}  // namespace
+
+FanoutPublisher::FanoutPublisher(FanoutSignals signals, const std::string &local_address) {
+  GError *error = nullptr;
+  pipeline_ = gst_parse_launch(kPublisherPipeline, &error);
+  if (pipeline_ == nullptr) {
+    g_printerr("publisher pipeline: %s\n", error->message);
+    g_clear_error(&error);
+    failed_ = true;
+    return;
+  }
+  GstElement *webrtc = gst_bin_get_by_name(GST_BIN(pipeline_), "webrtc");
+  // Send-only, as a camera is.
+  GArray *transceivers = nullptr;
+  g_signal_emit_by_name(webrtc, "get-transceivers", &transceivers);
+  for (guint i = 0; transceivers != nullptr && i < transceivers->len; ++i) {
+    g_object_set(g_array_index(transceivers, GstWebRTCRTPTransceiver *, i), "direction",
+                 GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, nullptr);
+  }
+  if (transceivers != nullptr) g_array_unref(transceivers);
+
+  GstElement *pay = gst_bin_get_by_name(GST_BIN(pipeline_), "pay");
+  GstPad *pay_src = gst_element_get_static_pad(pay, "src");
+  // rtph264pay pushes buffer lists when it fragments a frame.
+  gst_pad_add_probe(
+      pay_src, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      [](GstPad *, GstPadProbeInfo *info, gpointer self) {
+        auto &sent = static_cast<FanoutPublisher *>(self)->sent_bytes_;
+        if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+          gst_buffer_list_foreach(
+              GST_PAD_PROBE_INFO_BUFFER_LIST(info),
+              [](GstBuffer **buffer, guint, gpointer sent_ptr) -> gboolean {
+                *static_cast<std::atomic<uint64_t> *>(sent_ptr) += gst_buffer_get_size(*buffer);
+                return TRUE;
+              },
+              &sent);
+        } else {
+          sent += gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info));
+        }
+        return GST_PAD_PROBE_OK;
+      },
+      this, nullptr);
+  gst_object_unref(pay_src);
+  gst_object_unref(pay);
+
+  session_ = std::make_unique<session::PeerSession>(webrtc, ice_on(local_address),
+                                                    session_callbacks(signals, failed_));
+  gst_object_unref(webrtc);
+}
+
+FanoutPublisher::~FanoutPublisher() {
+  if (pipeline_ == nullptr) return;
+  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  session_.reset();
+  gst_object_unref(pipeline_);
+}
+
+bool FanoutPublisher::start() {
+  return pipeline_ != nullptr &&
+         gst_element_set_state(pipeline_, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
+}
+
+RtpCountingReceiver::RtpCountingReceiver(FanoutSignals signals,
+                                         const std::string &local_address) {
+  pipeline_ = gst_pipeline_new(nullptr);
+  webrtc_ = gst_element_factory_make("webrtcbin", nullptr);
+  g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
+  gst_bin_add(GST_BIN(pipeline_), webrtc_);
+  // A player asks for what it lost, as a browser does: NACK on every
+  // transceiver webrtcbin creates for the remote offer.
+  g_signal_connect(webrtc_, "on-new-transceiver",
+                   G_CALLBACK(+[](GstElement *, GstWebRTCRTPTransceiver *transceiver) {
+                     g_object_set(transceiver, "do-nack", TRUE, nullptr);
+                   }),
+                   nullptr);
+  g_signal_connect(webrtc_, "pad-added", G_CALLBACK(on_pad_added), this);
+  session_ = std::make_unique<session::PeerSession>(webrtc_, ice_on(local_address),
+                                                    session_callbacks(signals, failed_));
+}
+
+RtpCountingReceiver::~RtpCountingReceiver() {
+  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  session_.reset();
+  gst_object_unref(pipeline_);
+}
+
+bool RtpCountingReceiver::start() {
+  return gst_element_set_state(pipeline_, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
+}
+
+RtpCounts RtpCountingReceiver::counts() const {
+  RtpCounts counts;
+  counts.packets = packets_;
+  counts.bytes = bytes_;
+  const int64_t first = first_seq_, newest = newest_seq_;
+  counts.expected = first < 0 ? 0 : static_cast<uint64_t>(newest - first + 1);
+  return counts;
+}
+
+// On webrtcbin's streaming thread: a remote track, counted and dropped.
+void RtpCountingReceiver::on_pad_added(GstElement *, GstPad *pad, gpointer self_ptr) {
+  auto *self = static_cast<RtpCountingReceiver *>(self_ptr);
+  if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+  GstElement *sink = gst_element_factory_make("fakesink", nullptr);
+  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+  gst_bin_add(GST_BIN(self->pipeline_), sink);
+  gst_element_sync_state_with_parent(sink);
+  GstPad *sink_pad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_link(pad, sink_pad);
+  gst_object_unref(sink_pad);
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count_packet, self, nullptr);
+}
+
+GstPadProbeReturn RtpCountingReceiver::count_packet(GstPad *, GstPadProbeInfo *info,
+                                                    gpointer self_ptr) {
+  auto *self = static_cast<RtpCountingReceiver *>(self_ptr);
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return GST_PAD_PROBE_OK;
+  const uint16_t seq = gst_rtp_buffer_get_seq(&rtp);
+  gst_rtp_buffer_unmap(&rtp);
+  self->bytes_ += gst_buffer_get_size(buffer);
+  ++self->packets_;
+  const int64_t newest = self->newest_seq_;
+  if (newest < 0) {
+    self->first_seq_ = seq;
+    self->newest_seq_ = seq;
+  } else {
+    // Extend the 16-bit number: forward steps only (a late packet the
+    // jitterbuffer let through counts as received, not as a new maximum).
+    const auto step = static_cast<int16_t>(seq - static_cast<uint16_t>(newest & 0xffff));
+    if (step > 0) self->newest_seq_ = newest + step;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+}  // namespace amsrtc::bench
