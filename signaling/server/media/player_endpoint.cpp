@@ -1,5 +1,7 @@
 #include "player_endpoint.h"
 
+#include <cstring>
+
 #include <gst/video/video.h>
 
 #include <algorithm>
@@ -32,12 +34,14 @@ void request_keyframe(GstElement *queue) {
   gst_object_unref(src);
 }
 
-// The publisher's caps without its header extensions: the transport-wide
-// congestion control numbers are the publisher hop's. Left in, webrtcbin
-// offered the publisher's extmap to the player and stamped every forwarded
-// packet with a new transport-wide sequence number of its own (a writable
-// copy of each packet, per player), for feedback nobody acts on.
-GstPadProbeReturn strip_header_extensions(GstPad *, GstPadProbeInfo *info, gpointer) {
+// The publisher's caps without its transport-wide congestion control: its
+// sequence numbers belong to the publisher's hop. Left in, webrtcbin offered
+// the publisher's transport-cc extmap to the player and stamped every
+// forwarded packet with a transport-wide sequence number of its own (a
+// writable copy of each packet, per player), for feedback nobody acts on.
+// The other extensions (the mid above all, which a receiver needs to map
+// packets to m-lines in a renegotiated conference) stay.
+GstPadProbeReturn strip_transport_cc(GstPad *, GstPadProbeInfo *info, gpointer) {
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
   if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
   GstCaps *caps = nullptr;
@@ -46,10 +50,12 @@ GstPadProbeReturn strip_header_extensions(GstPad *, GstPadProbeInfo *info, gpoin
   for (guint i = 0; i < gst_caps_get_size(stripped); ++i) {
     gst_structure_filter_and_map_in_place(
         gst_caps_get_structure(stripped, i),
-        [](GQuark field, GValue *, gpointer) -> gboolean {
+        [](GQuark field, GValue *value, gpointer) -> gboolean {
           const char *name = g_quark_to_string(field);
-          return !g_str_has_prefix(name, "extmap-") &&
-                 g_strcmp0(name, "rtcp-fb-transport-cc") != 0;
+          if (g_strcmp0(name, "rtcp-fb-transport-cc") == 0) return FALSE;
+          if (!g_str_has_prefix(name, "extmap-") || !G_VALUE_HOLDS_STRING(value)) return TRUE;
+          const char *uri = g_value_get_string(value);
+          return uri == nullptr || strstr(uri, "transport-wide-cc") == nullptr;
         },
         nullptr);
   }
@@ -192,7 +198,7 @@ void PlayerEndpoint::link(const std::string &source, const std::shared_ptr<Track
       },
       new std::shared_ptr<Link::Gate>(link.gate),
       [](gpointer data) { delete static_cast<std::shared_ptr<Link::Gate> *>(data); });
-  gst_pad_add_probe(link.tee_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, strip_header_extensions,
+  gst_pad_add_probe(link.tee_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, strip_transport_cc,
                     nullptr, nullptr);
   GstPad *queue_sink = gst_element_get_static_pad(link.queue, "sink");
   gst_pad_link(link.tee_pad, queue_sink);
