@@ -45,27 +45,6 @@ struct PeerSession::Impl {
 
 namespace {
 
-// libnice asks the local router for UPnP port mappings by default: an
-// SSDP search and a GUPnP context per agent (one per webrtcbin), which on a
-// server with many endpoints is threads, sockets and "Unable to listen"
-// warnings for nothing: browsers do no UPnP either, and STUN/TURN cover NAT.
-void disable_upnp(GstElement *webrtcbin) {
-  GstObject *ice = nullptr;
-  g_object_get(webrtcbin, "ice-agent", &ice, nullptr);
-  if (ice == nullptr) return;
-  if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent") != nullptr) {
-    GObject *agent = nullptr;
-    g_object_get(ice, "agent", &agent, nullptr);
-    if (agent != nullptr) {
-      if (g_object_class_find_property(G_OBJECT_GET_CLASS(agent), "upnp") != nullptr) {
-        g_object_set(agent, "upnp", FALSE, nullptr);
-      }
-      g_object_unref(agent);
-    }
-  }
-  gst_object_unref(ice);
-}
-
 using WeakImpl = std::weak_ptr<PeerSession::Impl>;
 
 void speed_up_transport_cc_feedback(GstElement *webrtc);
@@ -327,7 +306,6 @@ PeerSession::PeerSession(GstElement *webrtcbin, IceSettings ice, SessionCallback
     g_signal_emit_by_name(webrtcbin, "add-turn-server", turn.c_str(), &added);
     if (!added) GST_WARNING_OBJECT(webrtcbin, "webrtcbin refused a TURN server URI");
   }
-  disable_upnp(webrtcbin);
   if (!ice.local_addresses.empty()) {
     GstObject *agent = nullptr;
     g_object_get(webrtcbin, "ice-agent", &agent, nullptr);
