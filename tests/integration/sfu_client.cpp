@@ -1,5 +1,7 @@
 #include "sfu_client.h"
 
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 namespace amsrtc::testing {
@@ -140,6 +142,39 @@ void SfuClient::on_connected() {
   }
 }
 
+namespace {
+
+// The mids of audio/video m-lines that send (sendonly/sendrecv) but name no
+// SSRC: a receiving webrtcbin 1.22 cannot map their packets to an m-line.
+std::string sending_mlines_without_ssrc(const std::string &sdp) {
+  std::string result;
+  std::istringstream lines(sdp);
+  std::string line, mid;
+  bool media = false, sends = false, has_ssrc = false;
+  auto close_section = [&] {
+    if (media && sends && !has_ssrc) result += mid + " ";
+  };
+  while (std::getline(lines, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.rfind("m=", 0) == 0) {
+      close_section();
+      media = line.rfind("m=audio", 0) == 0 || line.rfind("m=video", 0) == 0;
+      sends = has_ssrc = false;
+      mid.clear();
+    } else if (line == "a=sendonly" || line == "a=sendrecv") {
+      sends = true;
+    } else if (line.rfind("a=ssrc:", 0) == 0) {
+      has_ssrc = true;
+    } else if (line.rfind("a=mid:", 0) == 0) {
+      mid = line.substr(6);
+    }
+  }
+  close_section();
+  return result;
+}
+
+}  // namespace
+
 // On the signaling client's thread.
 void SfuClient::on_message(const proto::Message &message) {
   {
@@ -153,6 +188,8 @@ void SfuClient::on_message(const proto::Message &message) {
   } else if (const auto *config = std::get_if<proto::TakeConfiguration>(&message)) {
     if (config->type == proto::SdpType::kOffer) {
       ++offers_;
+      const std::string unnamed = sending_mlines_without_ssrc(config->sdp);
+      if (!unnamed.empty()) record_problem("offer sends on m-line(s) " + unnamed + "without a=ssrc");
       std::lock_guard<std::mutex> lock(mutex_);
       if (config->id_mapping) {
         for (const auto &[mid, track] : *config->id_mapping) id_mapping_[mid] = track;

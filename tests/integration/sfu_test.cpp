@@ -269,6 +269,7 @@ TEST_F(Sfu, MainTrackConferenceOfThreeWithALeave) {
   ASSERT_TRUE(everyone) << state.str() << server.stderr_text();
   for (std::size_t i = 0; i < people.size(); ++i) {
     EXPECT_EQ(people[i].player->frames_of("ARDAMSv" + names[i]), 0) << "nobody gets itself back";
+    EXPECT_EQ(people[i].player->problems(), "") << "every re-offer names its tracks' SSRCs";
   }
   // Joined before bob and carol: alice heard of both, with re-offers.
   EXPECT_EQ(people[0].player->count_notification("subtrackAdded"), 2);

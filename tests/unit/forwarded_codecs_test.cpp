@@ -75,7 +75,9 @@ TEST_F(ForwardedCodecs, AnOfferWithNothingWeForwardNamesBothSides) {
   EXPECT_EQ(garbage.error, "the offer is not valid SDP");
 }
 
-TEST_F(ForwardedCodecs, PlayersGetThePublishersCodecWithoutItsHopDetails) {
+// The ssrc is kept so that every offer has the track's a=ssrc lines, even one
+// made before the track's caps reached the player's webrtcbin.
+TEST_F(ForwardedCodecs, PlayersGetThePublishersCodecAndSsrcWithoutItsHopDetails) {
   GstCaps *received = gst_caps_from_string(
       "application/x-rtp,media=video,payload=96,clock-rate=90000,encoding-name=H264,"
       "ssrc=(uint)1234,extmap-3=x,rtcp-fb-transport-cc=true,rtcp-fb-nack-pli=true,"
@@ -85,7 +87,9 @@ TEST_F(ForwardedCodecs, PlayersGetThePublishersCodecWithoutItsHopDetails) {
       "packetization-mode=(string)1");
   GstCaps *preferences = player_codec_preferences(received, offered);
   const GstStructure *s = gst_caps_get_structure(preferences, 0);
-  EXPECT_FALSE(gst_structure_has_field(s, "ssrc"));
+  guint ssrc = 0;
+  EXPECT_TRUE(gst_structure_get_uint(s, "ssrc", &ssrc));
+  EXPECT_EQ(ssrc, 1234u);
   EXPECT_FALSE(gst_structure_has_field(s, "extmap-3"));
   EXPECT_FALSE(gst_structure_has_field(s, "rtcp-fb-transport-cc"));
   EXPECT_TRUE(gst_structure_has_field(s, "rtcp-fb-nack-pli"));

@@ -124,12 +124,17 @@ GstCaps *player_codec_preferences(const GstCaps *publisher_caps, const GstCaps *
       }
     }
   }
+  // The ssrc stays: webrtcbin writes the offer's a=ssrc lines from the
+  // preferences when the track's caps have not reached its sink pad yet (a
+  // re-offer made right after a member joins). Without them a receiving
+  // webrtcbin cannot map the member's packets to an m-line: 1.22 then takes
+  // m-line 0 (the data channel in a conference player) and crashes.
   gst_structure_filter_and_map_in_place(
       s,
       [](GQuark field, GValue *, gpointer) -> gboolean {
         const char *name = g_quark_to_string(field);
         static const char *const kDropped[] = {
-            "ssrc",      "timestamp-offset",  "seqnum-offset", "clock-base",
+            "timestamp-offset",  "seqnum-offset", "clock-base",
             "seqnum-base", "rtcp-fb-transport-cc", "rtcp-fb-goog-remb", "mid", "sprop-parameter-sets"};
         for (const char *dropped : kDropped) {
           if (std::strcmp(name, dropped) == 0) return FALSE;
