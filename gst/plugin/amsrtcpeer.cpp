@@ -34,6 +34,7 @@
 #include <mutex>
 
 #include "element_common.h"
+#include "input_tracks.h"
 #include "media_chains.h"
 #include "peer_controller.h"
 
@@ -50,6 +51,7 @@ using amsrtc::plugin::PeerSettings;
 using amsrtc::plugin::SendSettings;
 using amsrtc::plugin::split_list;
 using amsrtc::plugin::VideoCodec;
+using amsrtc::plugin::video_codec_get_type;
 
 constexpr const char *kDefaultServer = "ws://127.0.0.1:5080/WebRTCAppEE/websocket";
 constexpr guint kDefaultVideoBitrate = 1500;
@@ -86,19 +88,6 @@ GstStaticPadTemplate video_src_template =
 GstStaticPadTemplate audio_src_template =
     GST_STATIC_PAD_TEMPLATE("audio_%s", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS_ANY);
 
-GType video_codec_get_type() {
-  static GType type = 0;
-  if (g_once_init_enter(&type)) {
-    static const GEnumValue values[] = {
-        {static_cast<gint>(VideoCodec::kH264), "H.264 constrained baseline", "h264"},
-        {static_cast<gint>(VideoCodec::kVP8), "VP8", "vp8"},
-        {static_cast<gint>(VideoCodec::kVP9), "VP9", "vp9"},
-        {0, nullptr, nullptr}};
-    g_once_init_leave(&type, g_enum_register_static("GstAmsRtcVideoCodec", values));
-  }
-  return type;
-}
-
 }  // namespace
 
 struct GstAmsRtcPeerPriv {
@@ -134,46 +123,6 @@ void post_peer_message(GstAmsRtcPeer *self, const char *name, const std::string 
           GST_OBJECT(self), gst_structure_new(name, "peer", G_TYPE_STRING, peer.c_str(), nullptr)));
 }
 
-// The send chain is built when the input's caps are known: raw input gets
-// an encoder, encoded input only a parser and payloader.
-GstPadProbeReturn on_input_caps(GstPad *pad, GstPadProbeInfo *info, gpointer self_ptr) {
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
-  if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
-  auto *self = GST_AMS_RTC_PEER(self_ptr);
-  GstCaps *caps = nullptr;
-  gst_event_parse_caps(event, &caps);
-  SendSettings send;
-  {
-    std::lock_guard<std::mutex> lock(priv(self)->settings_mutex);
-    send = priv(self)->send;
-  }
-  GstElement *queue = gst_pad_get_parent_element(pad);
-  const bool audio = g_str_has_prefix(GST_ELEMENT_NAME(queue), "input_audio");
-  const std::string description =
-      amsrtc::plugin::send_chain_description(caps, send, audio ? 111 : 96);
-  std::string error;
-  GstElement *chain =
-      description.empty() ? nullptr : amsrtc::plugin::make_chain(description, error);
-  if (chain == nullptr) {
-    gchar *text = gst_caps_to_string(caps);
-    GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("Cannot send this format."),
-                      ("caps %s: %s", text, description.empty() ? "not supported" : error.c_str()));
-    g_free(text);
-    gst_object_unref(queue);
-    return GST_PAD_PROBE_DROP;
-  }
-  GST_INFO_OBJECT(self, "sending %s through: %s", GST_ELEMENT_NAME(queue), description.c_str());
-  gst_bin_add(GST_BIN(self), chain);
-  gst_element_sync_state_with_parent(chain);
-  gchar *tee_name = g_strdup_printf("tee_%s", GST_ELEMENT_NAME(queue) + strlen("input_"));
-  GstElement *tee = gst_bin_get_by_name(GST_BIN(self), tee_name);
-  g_free(tee_name);
-  gst_element_link_many(queue, chain, tee, nullptr);
-  gst_object_unref(tee);
-  gst_object_unref(queue);
-  return GST_PAD_PROBE_REMOVE;
-}
-
 }  // namespace
 
 static GstPad *gst_ams_rtc_peer_request_new_pad(GstElement *element, GstPadTemplate *templ,
@@ -186,21 +135,14 @@ static GstPad *gst_ams_rtc_peer_request_new_pad(GstElement *element, GstPadTempl
     index = audio ? priv(self)->next_audio++ : priv(self)->next_video++;
   }
   const std::string name = std::string(audio ? "audio_" : "video_") + std::to_string(index);
-  GstElement *queue = gst_element_factory_make("queue", ("input_" + name).c_str());
-  GstElement *tee = gst_element_factory_make("tee", ("tee_" + name).c_str());
-  g_object_set(tee, "allow-not-linked", TRUE, nullptr);  // until a peer is there
-  gst_bin_add_many(GST_BIN(self), queue, tee, nullptr);
-  gst_element_sync_state_with_parent(queue);
-  gst_element_sync_state_with_parent(tee);
-
-  GstPad *target = gst_element_get_static_pad(queue, "sink");
-  gst_pad_add_probe(target, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_input_caps, self, nullptr);
-  GstPad *pad = gst_ghost_pad_new_from_template(name.c_str(), target, templ);
-  gst_object_unref(target);
-  gst_pad_set_active(pad, TRUE);
-  gst_element_add_pad(element, pad);
-
-  LocalTrack track{audio ? "audio" : "video", tee};
+  LocalTrack track;
+  GstPad *pad = amsrtc::plugin::add_input_track(
+      element, templ, name,
+      [self] {
+        std::lock_guard<std::mutex> lock(priv(self)->settings_mutex);
+        return priv(self)->send;
+      },
+      track);
   {
     std::lock_guard<std::mutex> lock(priv(self)->tracks_mutex);
     priv(self)->tracks.push_back(track);

@@ -1,5 +1,7 @@
 #include "element_common.h"
 
+#include "media_chains.h"
+
 #include <sstream>
 
 namespace amsrtc::plugin {
@@ -33,6 +35,19 @@ GType ice_policy_get_type() {
   return type;
 }
 
+GType video_codec_get_type() {
+  static GType type = 0;
+  if (g_once_init_enter(&type)) {
+    static const GEnumValue values[] = {
+        {static_cast<gint>(VideoCodec::kH264), "H.264 constrained baseline", "h264"},
+        {static_cast<gint>(VideoCodec::kVP8), "VP8", "vp8"},
+        {static_cast<gint>(VideoCodec::kVP9), "VP9", "vp9"},
+        {0, nullptr, nullptr}};
+    g_once_init_leave(&type, g_enum_register_static("GstAmsRtcVideoCodec", values));
+  }
+  return type;
+}
+
 void post_error_with_definition(GstElement *element, const std::string &text,
                                 const std::string &debug, const std::string &definition) {
   GST_ERROR_OBJECT(element, "%s (%s)", text.c_str(), debug.c_str());
@@ -48,11 +63,15 @@ bool start_element_signaling(std::unique_ptr<client::SignalingClient> &slot, std
                              const std::string &ca_file,
                              std::function<void(bool reconnected)> on_connected,
                              std::function<void(const protocol::Message &)> on_message,
-                             const ElementError &error) {
+                             const ElementError &error, const SignalingOptions &options) {
   client::ClientConfig config;
   config.uri = server;
   config.ca_file = ca_file;
   config.max_initial_attempts = 3;
+  config.reconnect = options.reconnect;
+  if (options.max_attempts != 0) {
+    config.max_attempts = static_cast<int>(options.max_attempts);
+  }
   auto client = std::make_unique<client::SignalingClient>(
       config, client::ClientCallbacks{std::move(on_connected), std::move(on_message),
                                       [owner](const std::string &reason) {
@@ -60,9 +79,15 @@ bool start_element_signaling(std::unique_ptr<client::SignalingClient> &slot, std
                                             owner, "signaling connection lost: %s; reconnecting",
                                             reason.c_str());
                                       },
-                                      [error](const std::string &why) {
-                                        error("Could not connect to the signaling server.",
-                                              why + " (check the server property)", "");
+                                      [error, options](const std::string &why) {
+                                        error(options.reconnect
+                                                  ? "Could not connect to the signaling server."
+                                                  : "Lost the signaling server.",
+                                              why + (options.reconnect
+                                                         ? " (check the server property)"
+                                                         : " (set reconnect=true to reconnect "
+                                                           "automatically)"),
+                                              "");
                                       }});
   client::SignalingClient *started = client.get();
   {

@@ -21,6 +21,8 @@ std::string join_list(const std::vector<std::string> &items);
 
 // GstAmsRtcIceTransportPolicy: 0 = all, 1 = relay.
 GType ice_policy_get_type();
+// GstAmsRtcVideoCodec: the values of VideoCodec (media_chains.h).
+GType video_codec_get_type();
 
 // Posts a RESOURCE error whose details are an `amsrtc-error` structure
 // with the server's `definition` ("" when the error is not the server's).
@@ -31,17 +33,23 @@ void post_error_with_definition(GstElement *element, const std::string &text,
 using ElementError = std::function<void(const std::string &text, const std::string &debug,
                                         const std::string &definition)>;
 
+// How an element's signaling client treats a lost connection.
+struct SignalingOptions {
+  bool reconnect = true;      // false: a lost connection is an error
+  unsigned max_attempts = 0;  // failed reconnects in a row before an error; 0: no limit
+};
+
 // Creates the element's signaling client into `slot` (under `slot_mutex`,
 // before it starts, so the first callbacks can already send) and starts it.
 // A server never reached is an error after 3 tries (about 2 s); one lost
-// later is retried with backoff until it comes back. False, after `error`
+// later is retried with backoff until it comes back (as `options` allow). False, after `error`
 // said why, when `server` is not a WebSocket URI.
 bool start_element_signaling(std::unique_ptr<client::SignalingClient> &slot, std::mutex &slot_mutex,
                              GstObject *owner, const std::string &server,
                              const std::string &ca_file,
                              std::function<void(bool reconnected)> on_connected,
                              std::function<void(const protocol::Message &)> on_message,
-                             const ElementError &error);
+                             const ElementError &error, const SignalingOptions &options = {});
 
 // Sends `text` on `channel` if it is open; true when sent.
 bool send_text_if_open(GstWebRTCDataChannel *channel, const std::string &text);

@@ -26,6 +26,7 @@
 
 #include "gst/session/peer_session.h"
 #include "gst/session/sdp_utils.h"
+#include "input_tracks.h"
 #include "signaling/client/signaling_client.h"
 
 namespace amsrtc::plugin {
@@ -56,11 +57,6 @@ struct PeerEvents {
   // The data channel with `peer` is open / carried a text message.
   std::function<void(const std::string &peer)> channel_open;
   std::function<void(const std::string &peer, const std::string &text)> data_received;
-};
-
-struct LocalTrack {
-  std::string kind;  // "video" or "audio"
-  GstElement *tee;   // in the bin; the controller links a branch per remote
 };
 
 class PeerController {

@@ -159,6 +159,7 @@ struct SignalingClient::Impl {
       std::lock_guard<std::mutex> lock(queue_mutex);
       queue.clear();
     }
+    if (!config.reconnect) return fail(reason);
     if (callbacks.on_disconnected) callbacks.on_disconnected(reason);
     schedule_retry();
   }

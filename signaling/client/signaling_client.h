@@ -25,6 +25,7 @@ struct ClientConfig {
   unsigned initial_backoff_ms = 500;
   unsigned max_backoff_ms = 10000;
   int max_attempts = -1;  // consecutive failed connects before giving up; -1 = never
+  bool reconnect = true;  // false: a connection lost after it was open is a failure
   // The same limit before the first successful connect: a server that was
   // never reachable is reported fast, one that drops is retried patiently.
   int max_initial_attempts = -1;
@@ -38,7 +39,8 @@ struct ClientCallbacks {
   std::function<void(const protocol::Message &)> on_message;
   // The socket dropped (or a connect failed); a retry is scheduled.
   std::function<void(const std::string &reason)> on_disconnected;
-  // Gave up: a bad URI, or max_attempts failures in a row. Says why.
+  // Gave up: a bad URI, max_attempts failures in a row, or (reconnect off)
+  // the connection was lost. Says why.
   std::function<void(const std::string &error)> on_failed;
 };
 

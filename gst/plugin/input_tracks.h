@@ -1,0 +1,32 @@
+// The application's input pads of the sending elements (amsrtcpeer,
+// amsrtcsink): a request pad video_N / audio_N is a queue whose caps choose
+// the send chain (raw input is encoded, encoded input only parsed and
+// payloaded), ending in a tee that the element's controller branches from,
+// once per WebRTC connection.
+//
+//   video_0 (ghost) -> queue "input_video_0" -> [send chain] -> tee "tee_video_0"
+#pragma once
+
+#include <gst/gst.h>
+
+#include <functional>
+#include <string>
+
+#include "media_chains.h"
+
+namespace amsrtc::plugin {
+
+struct LocalTrack {
+  std::string kind;  // "video" or "audio"
+  GstElement *tee;   // in the bin; controllers link a branch per connection
+};
+
+// Adds the queue, the tee and the ghost sink pad `name` (from `templ`) to
+// `element`, a bin. The send chain is built when the input's caps arrive,
+// with the settings `send_settings` returns then; an input we cannot send
+// posts a STREAM FORMAT error naming its caps. Returns the pad (added to the
+// element) and fills `track`.
+GstPad *add_input_track(GstElement *element, GstPadTemplate *templ, const std::string &name,
+                        std::function<SendSettings()> send_settings, LocalTrack &track);
+
+}  // namespace amsrtc::plugin
