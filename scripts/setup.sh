@@ -18,6 +18,8 @@ packages=(
   libsoup-3.0-dev libjson-glib-dev glib-networking
   # tests
   libgtest-dev libgmock-dev iproute2 util-linux python3 openssl
+  # an RTSP server inside the tests (H.264 passed through by amsrtcsink)
+  libgstrtspserver-1.0-dev
 )
 if [[ "${1:-}" == "--browser" ]]; then
   packages+=(chromium)

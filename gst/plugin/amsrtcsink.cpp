@@ -155,6 +155,9 @@ GstPadProbeReturn on_input_eos(GstPad *, GstPadProbeInfo *info, gpointer self_pt
             controller = std::move(priv(element)->controller);
           }
           controller.reset();  // stop, socket closed
+          // GstBin clears the flag when its last sink child (webrtcbin's
+          // nicesink) goes; the pipeline counts our EOS only from a sink.
+          GST_OBJECT_FLAG_SET(element, GST_ELEMENT_FLAG_SINK);
           gst_element_post_message(element, gst_message_new_eos(GST_OBJECT(element)));
         },
         nullptr, nullptr);

@@ -65,7 +65,10 @@ std::string send_chain_description(const GstCaps *caps, const SendSettings &sett
   if (name == "video/x-raw") return raw_video_chain(settings, pt);
   // Already encoded: parsed and payloaded, never transcoded.
   if (name == "video/x-h264") {
-    return "h264parse config-interval=-1 ! video/x-h264,stream-format=byte-stream,alignment=au "
+    // avc: the parser's caps carry the SPS (codec_data), so the payloader's
+    // caps name profile-level-id and packetization-mode before the first
+    // frame, and the offer describes the stream exactly.
+    return "h264parse ! video/x-h264,stream-format=avc,alignment=au "
            "! rtph264pay config-interval=-1 aggregate-mode=zero-latency" +
            payload;
   }

@@ -108,7 +108,7 @@ class StreamController::Worker {
   std::thread thread_;
 };
 
-struct StreamController::Session {
+struct StreamController::Session : std::enable_shared_from_this<Session> {
   GstElement *webrtc = nullptr;  // in the bin
   std::unique_ptr<session::PeerSession> peer;
   struct Branch {
@@ -118,6 +118,10 @@ struct StreamController::Session {
   };
   std::vector<Branch> branches;
   GstWebRTCDataChannel *channel = nullptr;  // publish: ours (owned ref)
+  // Publish: the offer waits for `start` and for every branch's caps.
+  unsigned branches_without_caps = 0;  // guarded by the controller's mutex_
+  bool offer_wanted = false;
+  bool offered = false;
 };
 
 // A played track: receive chain and our src pad. Kept when a session ends,
@@ -293,13 +297,16 @@ void StreamController::on_message(const proto::Message &message) {
   if (stopping_) return;
   if (std::holds_alternative<proto::Start>(message)) {
     if (!publishing() || std::get<proto::Start>(message).stream_id != settings_.stream_id) return;
-    // The server takes our publish: we offer (§3.2), with our data channel.
+    // The server takes our publish: we offer (§3.2), with our data channel,
+    // once every track's caps have reached webrtcbin (an RTSP camera takes
+    // a while): an offer made before describes a codec without its details.
     auto session = ensure_session();
     if (!session || !session->peer) return;
-    if (session->channel == nullptr) {
-      session->channel = session->peer->create_data_channel(settings_.stream_id);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      session->offer_wanted = true;
     }
-    session->peer->create_offer();
+    maybe_offer(session);
   } else if (const auto *config = std::get_if<proto::TakeConfiguration>(&message)) {
     if (config->stream_id != wire_stream_id()) return;
     if (config->type == proto::SdpType::kOffer) {
@@ -515,11 +522,52 @@ void StreamController::link_track(Session &session, const LocalTrack &track) {
   gst_object_unref(queue_src);
   gst_object_unref(sink);
   gst_element_sync_state_with_parent(queue);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++session.branches_without_caps;
+  }
+  struct CapsWatch {
+    StreamController *self;
+    std::weak_ptr<Session> session;
+  };
+  GstPad *watched = gst_element_get_static_pad(queue, "src");
+  gst_pad_add_probe(
+      watched, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      [](GstPad *, GstPadProbeInfo *info, gpointer data) {
+        if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+        auto *watch = static_cast<CapsWatch *>(data);
+        if (auto session = watch->session.lock()) {
+          {
+            std::lock_guard<std::mutex> lock(watch->self->mutex_);
+            if (session->branches_without_caps > 0) --session->branches_without_caps;
+          }
+          watch->self->maybe_offer(session);
+        }
+        return GST_PAD_PROBE_REMOVE;
+      },
+      new CapsWatch{this, session.weak_from_this()},
+      [](gpointer data) { delete static_cast<CapsWatch *>(data); });
+  gst_object_unref(watched);
   GstPad *tee_pad = gst_element_request_pad_simple(track.tee, "src_%u");
   GstPad *queue_sink = gst_element_get_static_pad(queue, "sink");
   gst_pad_link(tee_pad, queue_sink);
   gst_object_unref(queue_sink);
   session.branches.push_back({track.tee, tee_pad, queue});
+}
+
+void StreamController::maybe_offer(const std::shared_ptr<Session> &session) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!session->offer_wanted || session->offered || session->branches_without_caps > 0 ||
+        session_ != session) {
+      return;
+    }
+    session->offered = true;
+  }
+  if (session->channel == nullptr) {
+    session->channel = session->peer->create_data_channel(settings_.stream_id);
+  }
+  session->peer->create_offer();
 }
 
 void StreamController::end_session() {

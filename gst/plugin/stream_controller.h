@@ -108,6 +108,7 @@ class StreamController {
   // ICE failed or a reconnect: a new session, bounded by max-reconnect-attempts.
   void restart(const std::string &why);
   void link_track(Session &session, const LocalTrack &track);
+  void maybe_offer(const std::shared_ptr<Session> &session);
 
   static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer self);
   void expose_pad(GstPad *webrtc_pad);

@@ -1,0 +1,393 @@
+// amsrtcsink and amsrtcsrc in real pipelines against the real amsrtc-server
+// (its SFU) on loopback: publish -> play with decoded frames for raw H.264,
+// raw VP8 and H.264 passed through from an RTSP server; a conference of
+// three gst pipelines with a late joiner and a leave; the server killed and
+// restarted under a publisher and a player; playbin with an amsrtc:// URI;
+// what a user sees when something is wrong.
+#include <gst/gst.h>
+#include <gst/rtsp-server/rtsp-server.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gst_log_tail.h"
+#include "server_process.h"
+#include "stream_pipeline.h"
+#include "wait.h"
+
+namespace amsrtc::testing {
+namespace {
+
+const std::string kVideo =
+    "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ";
+const std::string kAudio =
+    "audiotestsrc is-live=true wave=ticks ! audio/x-raw,rate=48000,channels=2 ";
+
+std::string state(StreamPipeline &p) {
+  return "pads: " + p.pads() + "\nerrors: " + p.errors() + "warnings: " + p.warnings();
+}
+
+// The pad's caps: decoded output is raw.
+std::string caps_name(StreamPipeline &p, const std::string &pad_name) {
+  GstElement *src = gst_bin_get_by_name(GST_BIN(p.pipeline()), "src");
+  if (src == nullptr) return "no src";
+  GstPad *pad = gst_element_get_static_pad(src, pad_name.c_str());
+  gst_object_unref(src);
+  if (pad == nullptr) return "no pad " + pad_name;
+  GstCaps *caps = gst_pad_get_current_caps(pad);
+  gst_object_unref(pad);
+  if (caps == nullptr) return "no caps";
+  std::string name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
+  gst_caps_unref(caps);
+  return name;
+}
+
+// Names of the encoders inside the element `name` (recursively).
+std::string encoders_in(StreamPipeline &p, const std::string &name) {
+  GstElement *bin = gst_bin_get_by_name(GST_BIN(p.pipeline()), name.c_str());
+  if (bin == nullptr) return "no " + name;
+  std::string found;
+  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    GstElementFactory *factory = gst_element_get_factory(GST_ELEMENT(g_value_get_object(&item)));
+    const gchar *klass =
+        factory != nullptr ? gst_element_factory_get_metadata(factory, GST_ELEMENT_METADATA_KLASS)
+                           : nullptr;
+    if (klass != nullptr && g_strrstr(klass, "Encoder") != nullptr &&
+        g_strrstr(klass, "Video") != nullptr) {
+      found += std::string(GST_OBJECT_NAME(factory)) + " ";
+    }
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  gst_object_unref(bin);
+  return found;
+}
+
+class StreamElements : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    gst_init(nullptr, nullptr);
+    GstLogTail::install();
+  }
+  void SetUp() override { ASSERT_FALSE(server.url().empty()); }
+
+  std::string server_property() const { return " server=" + server.websocket_url() + " "; }
+
+  // Test video and audio into amsrtcsink.
+  std::unique_ptr<StreamPipeline> publisher(const std::string &stream_id,
+                                            const std::string &properties = "") {
+    return std::make_unique<StreamPipeline>("amsrtcsink name=sink stream-id=" + stream_id +
+                                            server_property() + properties + " " + kVideo +
+                                            "! sink.video_0 " + kAudio + "! sink.audio_0");
+  }
+  std::unique_ptr<StreamPipeline> player(const std::string &stream_id,
+                                         const std::string &properties = "") {
+    return std::make_unique<StreamPipeline>("amsrtcsrc name=src stream-id=" + stream_id +
+                                            server_property() + properties);
+  }
+
+  // Both play; the player decodes `frames` video frames and some audio.
+  void expect_flow(StreamPipeline &pub, StreamPipeline &play, const std::string &id,
+                   int frames = 30) {
+    const bool flowing = wait_until(
+        [&] {
+          return (play.buffers("video_" + id) >= frames && play.buffers("audio_" + id) >= 10) ||
+                 !(pub.errors() + play.errors()).empty();
+        },
+        20000);
+    EXPECT_TRUE(flowing) << "publisher " << state(pub) << "\nplayer " << state(play) << "\n"
+                         << server.stderr_text();
+    EXPECT_EQ(pub.errors() + play.errors(), "");
+  }
+
+  ServerProcess server;
+};
+
+TEST_F(StreamElements, RawVideoIsEncodedAsH264PublishedAndDecodedByThePlayer) {
+  auto pub = publisher("cam1", "stats-interval=500");
+  auto play = player("cam1");
+  pub->play();
+  play->play();
+  expect_flow(*pub, *play, "cam1");
+  EXPECT_EQ(caps_name(*play, "video_cam1"), "video/x-raw");
+  EXPECT_EQ(encoders_in(*pub, "sink"), "x264enc ");
+  EXPECT_EQ(pub->count_messages("amsrtc/publish-started"), 1);
+  EXPECT_EQ(play->count_messages("amsrtc/play-started"), 1);
+  // Stats: the message and the property, with what was sent.
+  ASSERT_TRUE(wait_until([&] { return pub->count_messages("amsrtc/stats") >= 2; }, 5000));
+  auto stats = pub->messages("amsrtc/stats");
+  double kbps = 0;
+  EXPECT_TRUE(gst_structure_get_double(stats.back(), "bitrate-kbps", &kbps));
+  EXPECT_GT(kbps, 100) << gst_structure_to_string(stats.back());
+  for (auto *s : stats) gst_structure_free(s);
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pub->pipeline()), "sink");
+  GstStructure *property = nullptr;
+  g_object_get(sink, "stats", &property, nullptr);
+  guint64 packets = 0;
+  ASSERT_NE(property, nullptr);
+  EXPECT_TRUE(gst_structure_get_uint64(property, "packets-sent", &packets));
+  EXPECT_GT(packets, 0u);
+  gst_structure_free(property);
+  gst_object_unref(sink);
+}
+
+TEST_F(StreamElements, RawVideoAsVp8) {
+  auto pub = publisher("vp8cam", "video-codec=vp8");
+  auto play = player("vp8cam");
+  pub->play();
+  play->play();
+  expect_flow(*pub, *play, "vp8cam");
+  EXPECT_EQ(encoders_in(*pub, "sink"), "vp8enc ");
+  EXPECT_EQ(caps_name(*play, "video_vp8cam"), "video/x-raw");
+}
+
+// An RTSP camera (gst-rtsp-server in this process, sending H.264): the
+// publisher parses and payloads it, never transcodes it.
+TEST_F(StreamElements, H264FromAnRtspServerIsPassedThroughNotTranscoded) {
+  GstRTSPServer *rtsp = gst_rtsp_server_new();
+  gst_rtsp_server_set_address(rtsp, "127.0.0.1");
+  gst_rtsp_server_set_service(rtsp, "0");
+  GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new();
+  gst_rtsp_media_factory_set_launch(
+      factory, ("( " + kVideo +
+                "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 threads=1 "
+                "! video/x-h264,profile=constrained-baseline ! rtph264pay name=pay0 pt=96 "
+                "config-interval=-1 )")
+                   .c_str());
+  gst_rtsp_media_factory_set_shared(factory, TRUE);
+  GstRTSPMountPoints *mounts = gst_rtsp_server_get_mount_points(rtsp);
+  gst_rtsp_mount_points_add_factory(mounts, "/camera", factory);
+  g_object_unref(mounts);
+  const guint source = gst_rtsp_server_attach(rtsp, nullptr);
+  ASSERT_NE(source, 0u);
+  const int port = gst_rtsp_server_get_bound_port(rtsp);
+  ASSERT_GT(port, 0);
+
+  StreamPipeline pub("amsrtcsink name=sink stream-id=camera" + server_property() +
+                     "rtspsrc location=rtsp://127.0.0.1:" + std::to_string(port) +
+                     "/camera latency=0 protocols=tcp ! rtph264depay ! sink.video_0");
+  auto play = player("camera");
+  pub.play();
+  play->play();
+  const bool flowing = wait_until(
+      [&] { return play->buffers("video_camera") >= 30 || !(pub.errors() + play->errors()).empty(); },
+      20000);
+  EXPECT_TRUE(flowing) << "publisher " << state(pub) << "\nplayer " << state(*play);
+  EXPECT_EQ(pub.errors() + play->errors(), "");
+  EXPECT_EQ(encoders_in(pub, "sink"), "") << "H.264 input must not be re-encoded";
+  EXPECT_EQ(caps_name(*play, "video_camera"), "video/x-raw");
+  play->stop();
+  pub.stop();
+  g_source_remove(source);
+  g_object_unref(rtsp);
+}
+
+// decode=false: depayloaded, parsed H.264 (for recording without transcoding).
+TEST_F(StreamElements, DecodeFalseGivesEncodedH264) {
+  auto pub = publisher("enc1");
+  auto play = player("enc1", "decode=false");
+  pub->play();
+  play->play();
+  expect_flow(*pub, *play, "enc1", 10);
+  EXPECT_EQ(caps_name(*play, "video_enc1"), "video/x-h264");
+  EXPECT_EQ(caps_name(*play, "audio_enc1"), "audio/x-opus");
+}
+
+// Main-track conference of three gst pipelines (amsrtcsink + amsrtcsrc each):
+// two first, a late joiner, then one leaves.
+TEST_F(StreamElements, ConferenceOfThreePipelinesWithALateJoinerAndALeave) {
+  auto member = [&](const std::string &id) {
+    return std::make_unique<StreamPipeline>(
+        "amsrtcsink name=sink room=conf stream-id=" + id + server_property() + kVideo +
+        "! sink.video_0 " + kAudio + "! sink.audio_0 amsrtcsrc name=src room=conf stream-id=" +
+        id + server_property());
+  };
+  const std::vector<std::string> names = {"ann", "bob", "cid"};
+  std::vector<std::unique_ptr<StreamPipeline>> people;
+  auto decodes_others = [&](std::size_t count, int frames) {
+    for (std::size_t i = 0; i < count; ++i) {
+      for (std::size_t j = 0; j < count; ++j) {
+        if (i != j && people[i]->buffers("video_" + names[j]) < frames) return false;
+      }
+    }
+    return true;
+  };
+  auto errors = [&] {
+    std::string text;
+    for (auto &p : people) text += p->errors();
+    return text;
+  };
+  auto states = [&] {
+    std::string text;
+    for (std::size_t i = 0; i < people.size(); ++i) text += names[i] + ": " + state(*people[i]) + "\n";
+    return text;
+  };
+  for (int i = 0; i < 2; ++i) {
+    people.push_back(member(names[i]));
+    people.back()->play();
+  }
+  ASSERT_TRUE(wait_until([&] { return decodes_others(2, 30) || !errors().empty(); }, 20000))
+      << states();
+  // The late joiner: everyone decodes everyone.
+  people.push_back(member(names[2]));
+  people.back()->play();
+  ASSERT_TRUE(wait_until([&] { return decodes_others(3, 30) || !errors().empty(); }, 20000))
+      << states();
+  EXPECT_EQ(errors(), "");
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_FALSE(people[i]->has_pad("video_" + names[i])) << "nobody plays itself";
+  }
+  // cid leaves: the others' cid pads end (EOS) and go; ann and bob go on.
+  people[2]->stop();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return !people[0]->has_pad("video_cid") && !people[1]->has_pad("video_cid");
+      },
+      10000))
+      << states();
+  EXPECT_TRUE(people[0]->saw_eos("video_cid"));
+  EXPECT_TRUE(people[1]->saw_eos("audio_cid"));
+  const int ann_of_bob = people[0]->buffers("video_bob");
+  const int bob_of_ann = people[1]->buffers("video_ann");
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return people[0]->buffers("video_bob") >= ann_of_bob + 30 &&
+               people[1]->buffers("video_ann") >= bob_of_ann + 30;
+      },
+      10000))
+      << states();
+  EXPECT_EQ(errors(), "");
+}
+
+// The server dies under a publisher and a player and comes back on the same
+// port: both reconnect by themselves and the player's pads resume.
+TEST_F(StreamElements, ServerKilledAndRestartedThePublisherReconnectsAndThePlayerResumes) {
+  auto pub = publisher("live");
+  auto play = player("live");
+  pub->play();
+  play->play();
+  expect_flow(*pub, *play, "live");
+  ASSERT_EQ(pub->errors() + play->errors(), "");
+  const int port = server.port();
+  server.kill();
+  ServerProcess restarted{{"--port", std::to_string(port)}};
+  ASSERT_EQ(restarted.port(), port);
+  play->reset_counts();
+  EXPECT_TRUE(wait_until(
+      [&] { return play->buffers("video_live") >= 30 || !(pub->errors() + play->errors()).empty(); },
+      10000))
+      << "within 10 s of the restart\npublisher " << state(*pub) << "\nplayer " << state(*play)
+      << restarted.stderr_text();
+  EXPECT_EQ(pub->errors() + play->errors(), "");
+  EXPECT_GE(pub->count_messages("amsrtc/publish-started"), 2);
+}
+
+// playbin (what gst-play-1.0 uses) plays an amsrtc:// URI.
+TEST_F(StreamElements, PlaybinPlaysAnAmsrtcUri) {
+  auto pub = publisher("uri1");
+  pub->play();
+  ASSERT_TRUE(wait_until(
+      [&] { return pub->count_messages("amsrtc/publish-started") == 1 || !pub->errors().empty(); },
+      15000))
+      << state(*pub);
+  GstElement *playbin = gst_element_factory_make("playbin", nullptr);
+  GstElement *video_sink = gst_element_factory_make("fakesink", nullptr);
+  GstElement *audio_sink = gst_element_factory_make("fakesink", nullptr);
+  g_object_set(video_sink, "sync", FALSE, nullptr);
+  g_object_set(audio_sink, "sync", FALSE, nullptr);
+  const std::string uri =
+      "amsrtc://127.0.0.1:" + std::to_string(server.port()) + "/WebRTCAppEE/uri1";
+  g_object_set(playbin, "uri", uri.c_str(), "video-sink", video_sink, "audio-sink", audio_sink,
+               nullptr);
+  std::atomic<int> frames{0};
+  GstPad *pad = gst_element_get_static_pad(video_sink, "sink");
+  gst_pad_add_probe(
+      pad, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad *pad, GstPadProbeInfo *, gpointer count) {
+        GstCaps *caps = gst_pad_get_current_caps(pad);
+        if (caps != nullptr &&
+            g_str_equal(gst_structure_get_name(gst_caps_get_structure(caps, 0)), "video/x-raw")) {
+          ++*static_cast<std::atomic<int> *>(count);
+        }
+        if (caps != nullptr) gst_caps_unref(caps);
+        return GST_PAD_PROBE_OK;
+      },
+      &frames, nullptr);
+  gst_object_unref(pad);
+  ASSERT_NE(gst_element_set_state(playbin, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  GstBus *bus = gst_element_get_bus(playbin);
+  std::string error;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        while (GstMessage *message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {
+          GError *e = nullptr;
+          gst_message_parse_error(message, &e, nullptr);
+          error += e->message;
+          g_clear_error(&e);
+          gst_message_unref(message);
+        }
+        return frames >= 30 || !error.empty();
+      },
+      20000))
+      << "frames " << frames.load();
+  EXPECT_EQ(error, "");
+  gst_object_unref(bus);
+  gst_element_set_state(playbin, GST_STATE_NULL);
+  gst_object_unref(playbin);
+}
+
+// A player started before its publisher warns that it waits, then plays.
+TEST_F(StreamElements, PlayerStartedBeforeThePublisherWaitsForIt) {
+  auto play = player("later");
+  play->play();
+  ASSERT_TRUE(wait_until([&] { return !play->warnings().empty() || !play->errors().empty(); },
+                         10000));
+  EXPECT_NE(play->warnings().find("waiting for it"), std::string::npos) << play->warnings();
+  EXPECT_EQ(play->errors(), "");
+  auto pub = publisher("later");
+  pub->play();
+  expect_flow(*pub, *play, "later");
+}
+
+// A second publisher of the same stream id: an error naming the server's
+// definition and what to change.
+TEST_F(StreamElements, PublishingAStreamIdInUseIsAnErrorWithItsDefinition) {
+  auto first = publisher("taken");
+  first->play();
+  ASSERT_TRUE(wait_until([&] { return first->count_messages("amsrtc/publish-started") == 1; },
+                         15000))
+      << state(*first);
+  auto second = publisher("taken");
+  second->play();
+  ASSERT_TRUE(wait_until([&] { return !second->errors().empty(); }, 10000)) << state(*second);
+  EXPECT_EQ(second->error_definitions(), "streamIdInUse ");
+  EXPECT_NE(second->errors().find("choose another stream-id"), std::string::npos)
+      << second->errors();
+  EXPECT_EQ(first->errors(), "");
+}
+
+// A finite input (a file): when it ends the publisher stops the stream and
+// its pipeline gets EOS; the player's pads get EOS.
+TEST_F(StreamElements, EndOfInputStopsTheStreamAndEndsThePlayer) {
+  StreamPipeline pub("amsrtcsink name=sink stream-id=short" + server_property() +
+                     "videotestsrc is-live=true num-buffers=150 ! "
+                     "video/x-raw,width=320,height=240,framerate=30/1 ! sink.video_0");
+  auto play = player("short");
+  pub.play();
+  play->play();
+  ASSERT_TRUE(wait_until([&] { return pub.pipeline_eos() || !pub.errors().empty(); }, 20000))
+      << state(pub);
+  EXPECT_GT(play->buffers("video_short"), 0) << state(*play);
+  EXPECT_TRUE(wait_until([&] { return play->saw_eos("video_short"); }, 10000)) << state(*play);
+  EXPECT_EQ(play->count_messages("amsrtc/play-finished"), 1);
+  EXPECT_EQ(pub.errors() + play->errors(), "");
+}
+
+}  // namespace
+}  // namespace amsrtc::testing
