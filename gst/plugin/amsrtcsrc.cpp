@@ -172,6 +172,18 @@ static GstStateChangeReturn gst_ams_rtc_src_change_state(GstElement *element,
   return ret;
 }
 
+// EOS sent to the element (gst-launch-1.0 -e on Ctrl-C, an application
+// ending a recording) goes out on every pad, so muxers can finish files.
+static gboolean gst_ams_rtc_src_send_event(GstElement *element, GstEvent *event) {
+  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS) {
+    auto *self = GST_AMS_RTC_SRC(element);
+    const bool sent = priv(self)->controller && priv(self)->controller->send_eos();
+    gst_event_unref(event);
+    return sent;
+  }
+  return GST_ELEMENT_CLASS(gst_ams_rtc_src_parent_class)->send_event(element, event);
+}
+
 static void gst_ams_rtc_src_set_property(GObject *object, guint id, const GValue *value,
                                          GParamSpec *pspec) {
   auto *p = priv(object);
@@ -227,6 +239,7 @@ static void gst_ams_rtc_src_class_init(GstAmsRtcSrcClass *klass) {
   object_class->get_property = gst_ams_rtc_src_get_property;
   object_class->finalize = gst_ams_rtc_src_finalize;
   element_class->change_state = gst_ams_rtc_src_change_state;
+  element_class->send_event = gst_ams_rtc_src_send_event;
 
   amsrtc::plugin::install_stream_properties(
       object_class,

@@ -453,7 +453,7 @@ std::shared_ptr<StreamController::Session> StreamController::ensure_session() {
     return nullptr;
   }
   g_object_set(session->webrtc, "latency", settings_.latency_ms, nullptr);
-  gst_bin_add(bin_, session->webrtc);
+  add_to_bin(session->webrtc);
   const std::string stream_id = wire_stream_id();
   std::weak_ptr<Session> weak = session;
   session->peer = std::make_unique<session::PeerSession>(
@@ -511,11 +511,19 @@ std::shared_ptr<StreamController::Session> StreamController::ensure_session() {
   return session;
 }
 
+// A player's bin is a source only: webrtcbin's nicesink would make GstBin
+// flag it a sink too, and a pipeline then waits for an EOS from it that
+// never comes (gst-launch-1.0 -e would not finish a recording).
+void StreamController::add_to_bin(GstElement *element) {
+  gst_bin_add(bin_, element);
+  if (!publishing()) GST_OBJECT_FLAG_UNSET(bin_, GST_ELEMENT_FLAG_SINK);
+}
+
 void StreamController::link_track(Session &session, const LocalTrack &track) {
   GstElement *queue = gst_element_factory_make("queue", nullptr);
   g_object_set(queue, "max-size-time", 200 * GST_MSECOND, "max-size-buffers", 0u, "max-size-bytes",
                0u, "leaky", 2 /* downstream: drop old */, nullptr);
-  gst_bin_add(bin_, queue);
+  add_to_bin(queue);
   GstPad *sink = gst_element_request_pad_simple(session.webrtc, "sink_%u");
   GstPad *queue_src = gst_element_get_static_pad(queue, "src");
   gst_pad_link(queue_src, sink);
@@ -674,14 +682,14 @@ void StreamController::expose_pad(GstPad *webrtc_pad) {
   if (chain == nullptr) {
     GST_WARNING_OBJECT(bin_, "cannot receive track %s (%s): dropped", name.c_str(), error.c_str());
     chain = gst_element_factory_make("fakesink", nullptr);
-    gst_bin_add(bin_, chain);
+    add_to_bin(chain);
     gst_element_sync_state_with_parent(chain);
     GstPad *sink = gst_element_get_static_pad(chain, "sink");
     gst_pad_link(webrtc_pad, sink);
     gst_object_unref(sink);
     return;
   }
-  gst_bin_add(bin_, chain);
+  add_to_bin(chain);
   gst_element_sync_state_with_parent(chain);
   GstPad *chain_sink = gst_element_get_static_pad(chain, "sink");
   gst_pad_link(webrtc_pad, chain_sink);
@@ -719,6 +727,21 @@ void StreamController::expose_pad(GstPad *webrtc_pad) {
   // Every track of the first offer has its pad: playbin and decodebin wait
   // for this before they go on.
   if (all_exposed) gst_element_no_more_pads(GST_ELEMENT(bin_));
+}
+
+bool StreamController::send_eos() {
+  std::vector<GstPad *> sinks;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto &output : outputs_) {
+      sinks.push_back(gst_element_get_static_pad(output->chain, "sink"));
+    }
+  }
+  for (GstPad *sink : sinks) {
+    gst_pad_send_event(sink, gst_event_new_eos());
+    gst_object_unref(sink);
+  }
+  return !sinks.empty();
 }
 
 void StreamController::end_outputs_not_in(const std::vector<std::string> &names) {

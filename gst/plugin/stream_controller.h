@@ -82,6 +82,10 @@ class StreamController {
   // and pad the controller added.
   void stop();
 
+  // Play: EOS into every output (the application ends the recording, e.g.
+  // gst-launch-1.0 -e on Ctrl-C); the pads stay. False when there is none.
+  bool send_eos();
+
   // The last stats (a copy; nullptr before the first).
   GstStructure *last_stats();
 
@@ -107,6 +111,7 @@ class StreamController {
   void end_session();
   // ICE failed or a reconnect: a new session, bounded by max-reconnect-attempts.
   void restart(const std::string &why);
+  void add_to_bin(GstElement *element);
   void link_track(Session &session, const LocalTrack &track);
   void maybe_offer(const std::shared_ptr<Session> &session);
 
