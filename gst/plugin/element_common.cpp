@@ -102,6 +102,12 @@ bool start_element_signaling(std::unique_ptr<client::SignalingClient> &slot, std
   return false;
 }
 
+void remove_from_bin(GstBin *bin, GstElement *element) {
+  gst_element_set_locked_state(element, TRUE);
+  gst_element_set_state(element, GST_STATE_NULL);
+  gst_bin_remove(bin, element);
+}
+
 bool send_text_if_open(GstWebRTCDataChannel *channel, const std::string &text) {
   GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
   g_object_get(channel, "ready-state", &state, nullptr);

@@ -51,6 +51,11 @@ bool start_element_signaling(std::unique_ptr<client::SignalingClient> &slot, std
                              std::function<void(const protocol::Message &)> on_message,
                              const ElementError &error, const SignalingOptions &options = {});
 
+// Takes an element out of a running bin. Its state is locked first, so a
+// state change of the bin on another thread can neither bring it back up
+// nor find it half removed.
+void remove_from_bin(GstBin *bin, GstElement *element);
+
 // Sends `text` on `channel` if it is open; true when sent.
 bool send_text_if_open(GstWebRTCDataChannel *channel, const std::string &text);
 

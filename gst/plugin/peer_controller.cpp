@@ -428,19 +428,6 @@ void PeerController::expose_remote_pad(Remote &remote, GstPad *pad) {
   gst_element_add_pad(GST_ELEMENT(bin_), ghost);
 }
 
-namespace {
-
-// Takes an element out of a running bin. Its state is locked first, so a
-// state change of the bin on another thread (the application stopping the
-// pipeline while the server tells us a peer left) can neither bring it back
-// up nor find it half removed.
-void remove_from_bin(GstBin *bin, GstElement *element) {
-  gst_element_set_locked_state(element, TRUE);
-  gst_element_set_state(element, GST_STATE_NULL);
-  gst_bin_remove(bin, element);
-}
-
-}  // namespace
 
 void PeerController::remove_remote(const std::string &peer) {
   std::shared_ptr<Remote> remote;

@@ -25,14 +25,6 @@ namespace {
 
 constexpr auto kPlayRetryInterval = std::chrono::seconds(3);
 
-// Takes an element out of a running bin. Its state is locked first, so a
-// state change of the bin on another thread can neither bring it back up
-// nor find it half removed.
-void remove_from_bin(GstBin *bin, GstElement *element) {
-  gst_element_set_locked_state(element, TRUE);
-  gst_element_set_state(element, GST_STATE_NULL);
-  gst_bin_remove(bin, element);
-}
 
 // "ARDAMSvalice" -> "alice": the member a main-track idMapping names.
 std::string member_of_track(const std::string &track_id) {
