@@ -3,7 +3,8 @@
 # test pattern and a tone as MEMBER_ID, and plays the room. gst-launch can
 # link only the first member's video (shown, or decoded into fakesink
 # without a display); the embed-stream example handles every member.
-# Browsers join with conference.html?roomId=ROOM.
+# Browsers join with conference.html?room=ROOM&streamId=NAME (the
+# server prints its URL).
 #
 #   examples/conference.sh [ROOM] [MEMBER_ID]
 set -euo pipefail

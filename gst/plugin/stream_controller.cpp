@@ -114,6 +114,10 @@ struct StreamController::Session : std::enable_shared_from_this<Session> {
   unsigned branches_without_caps = 0;  // guarded by the controller's mutex_
   bool offer_wanted = false;
   bool offered = false;
+  // Publish: what the receiver reports on our video, and the loss measured
+  // from it for the bitrate adaptation.
+  ReceiverFeedback feedback;
+  LossMeter video_loss;  // guarded by the controller's mutex_
 };
 
 // A played track: receive chain and our src pad. Kept when a session ends,
@@ -485,7 +489,11 @@ std::shared_ptr<StreamController::Session> StreamController::ensure_session() {
                               states + " (check local-addresses, stun-server and turn-servers)");
             }
           }});
-  if (!publishing()) {
+  if (publishing()) {
+    // Loss from receiver reports is what the bitrate adaptation follows;
+    // TWCC feedback would crowd them out (PeerSession::set_transport_cc).
+    session->peer->set_transport_cc(false);
+  } else {
     g_signal_connect(session->webrtc, "pad-added", G_CALLBACK(on_pad_added), this);
   }
   std::vector<LocalTrack> tracks;
@@ -775,61 +783,69 @@ void StreamController::collect_stats() {
   if (stopping_) return;
   post_job([this] { collect_stats(); },
                 std::chrono::milliseconds(settings_.stats_interval_ms));
-  GstElement *webrtc = nullptr;
+  std::shared_ptr<Session> session;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (session_) webrtc = GST_ELEMENT(gst_object_ref(session_->webrtc));
+    session = session_;
   }
-  if (webrtc == nullptr) return;
+  if (!session) return;
+  session->feedback.listen(session->webrtc);
+  struct Request {
+    StreamController *self;
+    std::shared_ptr<Session> session;
+  };
   GstPromise *promise = gst_promise_new_with_change_func(
-      [](GstPromise *promise, gpointer self_ptr) {
-        auto *self = static_cast<StreamController *>(self_ptr);
+      [](GstPromise *promise, gpointer request_ptr) {
+        auto *request = static_cast<Request *>(request_ptr);
         const GstStructure *reply = gst_promise_get_reply(promise);
-        if (reply != nullptr && !self->stopping_) {
-          const SendStats stats = read_send_stats(reply);
-          GstStructure *fields = nullptr;
-          unsigned kbps = 0;
-          {
-            std::lock_guard<std::mutex> lock(self->mutex_);
-            const uint64_t previous =
-                self->last_stats_ != nullptr
-                    ? [&] {
-                        guint64 bytes = 0;
-                        gst_structure_get_uint64(self->last_stats_, "bytes-sent", &bytes);
-                        return bytes;
-                      }()
-                    : 0;
-            const double seconds = self->settings_.stats_interval_ms / 1000.0;
-            const double bitrate =
-                stats.bytes_sent >= previous ? (stats.bytes_sent - previous) * 8 / 1000.0 / seconds
-                                             : 0;
-            if (stats.have_receiver_report) kbps = self->bitrate_.update(stats.fraction_lost);
-            fields = gst_structure_new(
-                "amsrtc/stats", "stream-id", G_TYPE_STRING, self->wire_stream_id().c_str(),
-                "bitrate-kbps", G_TYPE_DOUBLE, bitrate, "target-bitrate-kbps", G_TYPE_UINT,
-                self->bitrate_.current(), "rtt-ms", G_TYPE_DOUBLE, stats.round_trip_ms,
-                "packets-sent", G_TYPE_UINT64, static_cast<guint64>(stats.packets_sent),
-                "bytes-sent", G_TYPE_UINT64, static_cast<guint64>(stats.bytes_sent),
-                "packets-lost", G_TYPE_INT64, static_cast<gint64>(stats.packets_lost),
-                "fraction-lost", G_TYPE_DOUBLE, stats.fraction_lost, "nack-count", G_TYPE_UINT64,
-                static_cast<guint64>(stats.nack_count), "pli-count", G_TYPE_UINT64,
-                static_cast<guint64>(stats.pli_count), "fir-count", G_TYPE_UINT64,
-                static_cast<guint64>(stats.fir_count), nullptr);
-            if (self->last_stats_ != nullptr) gst_structure_free(self->last_stats_);
-            self->last_stats_ = gst_structure_copy(fields);
-          }
-          if (kbps != 0 && self->events_.set_video_bitrate) self->events_.set_video_bitrate(kbps);
-          if (self->events_.message) {
-            self->events_.message(fields);
-          } else {
-            gst_structure_free(fields);
-          }
+        if (reply != nullptr && !request->self->stopping_) {
+          request->self->report_stats(*request->session, read_send_stats(reply));
         }
         gst_promise_unref(promise);
       },
-      this, nullptr);
-  g_signal_emit_by_name(webrtc, "get-stats", nullptr, promise);
-  gst_object_unref(webrtc);
+      new Request{this, session}, [](gpointer request) { delete static_cast<Request *>(request); });
+  g_signal_emit_by_name(session->webrtc, "get-stats", nullptr, promise);
+}
+
+// On webrtcbin's thread: adapt the bitrate to the loss on our video, post
+// amsrtc/stats and keep it for the `stats` property.
+void StreamController::report_stats(Session &session, SendStats stats) {
+  GstStructure *fields = nullptr;
+  unsigned kbps = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stats.video_ssrc != 0) {
+      // No feedback at all about a stream being sent: nothing was lost.
+      const auto video = session.feedback.about(stats.video_ssrc).value_or(ReceiverFeedback::Stream{});
+      if (const auto lost = session.video_loss.update(video, stats.video_packets_sent)) {
+        kbps = bitrate_.update(*lost);
+      }
+      stats.fraction_lost = session.video_loss.last();
+    }
+    guint64 previous = 0;
+    if (last_stats_ != nullptr) gst_structure_get_uint64(last_stats_, "bytes-sent", &previous);
+    const double seconds = settings_.stats_interval_ms / 1000.0;
+    const double bitrate =
+        stats.bytes_sent >= previous ? (stats.bytes_sent - previous) * 8 / 1000.0 / seconds : 0;
+    fields = gst_structure_new(
+        "amsrtc/stats", "stream-id", G_TYPE_STRING, wire_stream_id().c_str(), "bitrate-kbps",
+        G_TYPE_DOUBLE, bitrate, "target-bitrate-kbps", G_TYPE_UINT, bitrate_.current(), "rtt-ms",
+        G_TYPE_DOUBLE, stats.round_trip_ms, "packets-sent", G_TYPE_UINT64,
+        static_cast<guint64>(stats.packets_sent), "bytes-sent", G_TYPE_UINT64,
+        static_cast<guint64>(stats.bytes_sent), "packets-lost", G_TYPE_INT64,
+        static_cast<gint64>(stats.packets_lost), "fraction-lost", G_TYPE_DOUBLE,
+        stats.fraction_lost, "nack-count", G_TYPE_UINT64, static_cast<guint64>(stats.nack_count),
+        "pli-count", G_TYPE_UINT64, static_cast<guint64>(stats.pli_count), "fir-count",
+        G_TYPE_UINT64, static_cast<guint64>(stats.fir_count), nullptr);
+    if (last_stats_ != nullptr) gst_structure_free(last_stats_);
+    last_stats_ = gst_structure_copy(fields);
+  }
+  if (kbps != 0 && events_.set_video_bitrate) events_.set_video_bitrate(kbps);
+  if (events_.message) {
+    events_.message(fields);
+  } else {
+    gst_structure_free(fields);
+  }
 }
 
 }  // namespace amsrtc::plugin

@@ -121,6 +121,7 @@ class StreamController {
   void end_output(Output &output);
   void schedule_stats();
   void collect_stats();
+  void report_stats(Session &session, SendStats stats);
 
   GstBin *bin_;  // not owned: the element owns us
   const StreamMode mode_;

@@ -36,6 +36,7 @@ struct PeerSession::Impl {
   std::string remote_offer_text;
   std::vector<SdpMedia> remote_answer;  // the answer to our offer
   bool payload_types_follow_offer = false;
+  bool transport_cc = true;
 
   void error(const std::string &text) {
     GST_WARNING_OBJECT(webrtc, "%s", text.c_str());
@@ -435,11 +436,12 @@ void set_offered_payload_type(GstStructure *caps, const std::vector<SdpMedia> &r
 // answer, and without them the browser never learns how much bandwidth
 // there is and stays near 300 kbit/s (../shared/NOTES.md).
 GstCaps *with_transport_cc(const GstCaps *caps, const std::vector<SdpMedia> &remote_offer,
-                           bool payload_types_follow_offer) {
+                           bool payload_types_follow_offer, bool transport_cc) {
   GstCaps *result = gst_caps_copy(caps);
   for (guint i = 0; i < gst_caps_get_size(result); ++i) {
     GstStructure *s = gst_caps_get_structure(result, i);
     if (payload_types_follow_offer) set_offered_payload_type(s, remote_offer);
+    if (!transport_cc) continue;
     const auto id = transport_cc_id(s, remote_offer);
     if (!id) continue;
     const std::string field = "extmap-" + std::to_string(*id);
@@ -454,7 +456,7 @@ GstCaps *with_transport_cc(const GstCaps *caps, const std::vector<SdpMedia> &rem
 // preferences: webrtcbin takes a sink pad's caps into its SDP only after its
 // own thread handled the caps event, which can be later than our offer.
 void pin_codec_preferences(GstElement *webrtc, const std::vector<SdpMedia> &remote_offer,
-                           bool payload_types_follow_offer) {
+                           bool payload_types_follow_offer, bool transport_cc) {
   GstIterator *pads = gst_element_iterate_sink_pads(webrtc);
   GValue item = G_VALUE_INIT;
   while (gst_iterator_next(pads, &item) == GST_ITERATOR_OK) {
@@ -467,7 +469,8 @@ void pin_codec_preferences(GstElement *webrtc, const std::vector<SdpMedia> &remo
       GstCaps *preferences = nullptr;
       g_object_get(transceiver, "codec-preferences", &preferences, nullptr);
       if (preferences == nullptr) {
-        GstCaps *pinned = with_transport_cc(caps, remote_offer, payload_types_follow_offer);
+        GstCaps *pinned =
+            with_transport_cc(caps, remote_offer, payload_types_follow_offer, transport_cc);
         g_object_set(transceiver, "codec-preferences", pinned, nullptr);
         gst_caps_unref(pinned);
       }
@@ -532,12 +535,14 @@ void describe_now(const std::shared_ptr<PeerSession::Impl> &impl) {
   if (!action) return;
   std::vector<SdpMedia> remote_offer;
   bool follow = false;
+  bool transport_cc = true;
   {
     std::lock_guard<std::mutex> lock(impl->mutex);
     remote_offer = impl->remote_offer;
     follow = impl->payload_types_follow_offer;
+    transport_cc = impl->transport_cc;
   }
-  pin_codec_preferences(impl->webrtc, remote_offer, follow);
+  pin_codec_preferences(impl->webrtc, remote_offer, follow, transport_cc);
   action();
 }
 
@@ -730,6 +735,11 @@ GstElement *PeerSession::webrtcbin() const { return impl_->webrtc; }
 void PeerSession::set_payload_types_follow_offer(bool follow) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->payload_types_follow_offer = follow;
+}
+
+void PeerSession::set_transport_cc(bool enabled) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->transport_cc = enabled;
 }
 
 }  // namespace amsrtc::session

@@ -76,6 +76,14 @@ class PeerSession {
   // (amsrtcpeer: payload_type_rewrite.h); off by default.
   void set_payload_types_follow_offer(bool follow);
 
+  // Whether what we send carries transport-wide congestion control (on by
+  // default: a browser receiving from us needs it, and it is the same
+  // a=extmap for both directions of an m-line). A send-only owner turns it
+  // off: webrtcbin 1.22 cannot act on TWCC feedback, and a receiver that
+  // sends TWCC feedback with every frame sends only early RTCP, without
+  // report blocks, so we would learn no loss (stream_stats.h).
+  void set_transport_cc(bool enabled);
+
   struct Impl;  // internal (peer_session.cpp)
 
  private:

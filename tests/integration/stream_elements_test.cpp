@@ -2,8 +2,9 @@
 // (its SFU) on loopback: publish -> play with decoded frames for raw H.264,
 // raw VP8 and H.264 passed through from an RTSP server; a conference of
 // three gst pipelines with a late joiner and a leave; the server killed and
-// restarted under a publisher and a player; playbin with an amsrtc:// URI;
-// what a user sees when something is wrong.
+// restarted under a publisher and a player, or gone for good (bounded
+// retries); bitrate adaptation to real packet loss; the legacy room style;
+// playbin with an amsrtc:// URI; what a user sees when something is wrong.
 #include <gst/gst.h>
 #include <gst/rtsp-server/rtsp-server.h>
 #include <gtest/gtest.h>
@@ -17,6 +18,7 @@
 #include "server_process.h"
 #include "stream_pipeline.h"
 #include "wait.h"
+#include "ws_client.h"
 
 namespace amsrtc::testing {
 namespace {
@@ -67,6 +69,76 @@ std::string encoders_in(StreamPipeline &p, const std::string &name) {
   gst_iterator_free(it);
   gst_object_unref(bin);
   return found;
+}
+
+// Loses every `period`-th packet the element's ICE transport would send
+// while `active` is set: real loss on the wire, seen by the server, which
+// reports it back in RTCP receiver reports. A probe on each nicesink.
+struct PacketLoss {
+  std::atomic<bool> active{false};
+  std::atomic<unsigned> counter{0};
+  unsigned period = 4;
+
+  bool drop_next() { return active && ++counter % period == 0; }
+
+  // Returns how many nicesinks were found inside `bin`.
+  int attach(GstElement *bin) {
+    int found = 0;
+    GstIterator *it = gst_bin_iterate_recurse(GST_BIN(bin));
+    GValue item = G_VALUE_INIT;
+    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+      GstElement *element = GST_ELEMENT(g_value_get_object(&item));
+      GstElementFactory *factory = gst_element_get_factory(element);
+      if (factory != nullptr && g_str_equal(GST_OBJECT_NAME(factory), "nicesink")) {
+        GstPad *pad = gst_element_get_static_pad(element, "sink");
+        gst_pad_add_probe(
+            pad,
+            static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
+                                         GST_PAD_PROBE_TYPE_BUFFER_LIST),
+            [](GstPad *, GstPadProbeInfo *info, gpointer self_ptr) {
+              auto *self = static_cast<PacketLoss *>(self_ptr);
+              if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+                return self->drop_next() ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+              }
+              GstBufferList *list =
+                  gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+              GST_PAD_PROBE_INFO_DATA(info) = list;
+              for (guint i = gst_buffer_list_length(list); i > 0; --i) {
+                if (self->drop_next()) gst_buffer_list_remove(list, i - 1, 1);
+              }
+              return GST_PAD_PROBE_OK;
+            },
+            this, nullptr);
+        gst_object_unref(pad);
+        ++found;
+      }
+      g_value_reset(&item);
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
+    return found;
+  }
+};
+
+// The newest amsrtc/stats message's target-bitrate-kbps (0 when none yet).
+unsigned latest_target_kbps(StreamPipeline &p) {
+  auto stats = p.messages("amsrtc/stats");
+  guint kbps = 0;
+  if (!stats.empty()) gst_structure_get_uint(stats.back(), "target-bitrate-kbps", &kbps);
+  for (auto *s : stats) gst_structure_free(s);
+  return kbps;
+}
+
+std::string last_stats(StreamPipeline &p) {
+  auto stats = p.messages("amsrtc/stats");
+  std::string text;
+  if (!stats.empty()) {
+    gchar *s = gst_structure_to_string(stats.back());
+    text = s;
+    g_free(s);
+  }
+  for (auto *s : stats) gst_structure_free(s);
+  return text;
 }
 
 class StreamElements : public ::testing::Test {
@@ -387,6 +459,86 @@ TEST_F(StreamElements, EndOfInputStopsTheStreamAndEndsThePlayer) {
   EXPECT_TRUE(wait_until([&] { return play->saw_eos("video_short"); }, 10000)) << state(*play);
   EXPECT_EQ(play->count_messages("amsrtc/play-finished"), 1);
   EXPECT_EQ(pub.errors() + play->errors(), "");
+}
+
+// The signaling server goes away for good: with max-reconnect-attempts the
+// element retries that many times, then posts an error; with reconnect=false
+// the loss is an error at once.
+TEST_F(StreamElements, ReconnectGivesUpAfterMaxReconnectAttempts) {
+  auto pub = publisher("bounded", "max-reconnect-attempts=2");
+  auto play = player("bounded", "reconnect=false");
+  pub->play();
+  play->play();
+  expect_flow(*pub, *play, "bounded");
+  ASSERT_EQ(pub->errors() + play->errors(), "");
+  server.kill();
+  EXPECT_TRUE(wait_until([&] { return !play->errors().empty(); }, 5000)) << state(*play);
+  EXPECT_NE(play->errors().find("Lost the signaling server"), std::string::npos) << state(*play);
+  EXPECT_NE(play->errors().find("reconnect=true"), std::string::npos) << state(*play);
+  // Two retries, 0.5 s then 1 s apart: an error within a few seconds, not never.
+  EXPECT_TRUE(wait_until([&] { return !pub->errors().empty(); }, 10000)) << state(*pub);
+  EXPECT_NE(pub->errors().find("Could not connect to the signaling server"), std::string::npos)
+      << state(*pub);
+}
+
+// Bitrate adaptation on real loss: a quarter of the publisher's packets never
+// reach the server; the server's receiver reports say so, and the sink
+// lowers its encoder's bitrate below the `video-bitrate` ceiling; when the
+// loss ends it climbs back to the ceiling.
+TEST_F(StreamElements, PublisherLowersItsBitrateUnderPacketLossAndRecovers) {
+  auto pub = publisher("lossy", "video-bitrate=1200 stats-interval=250");
+  pub->play();
+  ASSERT_TRUE(wait_until(
+      [&] { return pub->count_messages("amsrtc/publish-started") == 1 || !pub->errors().empty(); },
+      15000))
+      << state(*pub);
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pub->pipeline()), "sink");
+  PacketLoss loss;
+  ASSERT_GE(loss.attach(sink), 1) << "no nicesink in the publisher";
+  auto encoder_kbps = [&] {
+    guint kbps = 0;
+    GstIterator *it = gst_bin_iterate_recurse(GST_BIN(sink));
+    GValue item = G_VALUE_INIT;
+    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+      GstElement *element = GST_ELEMENT(g_value_get_object(&item));
+      GstElementFactory *factory = gst_element_get_factory(element);
+      if (factory != nullptr && g_str_equal(GST_OBJECT_NAME(factory), "x264enc"))
+        g_object_get(element, "bitrate", &kbps, nullptr);
+      g_value_reset(&item);
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
+    return kbps;
+  };
+  EXPECT_EQ(encoder_kbps(), 1200u);
+  loss.active = true;
+  EXPECT_TRUE(wait_until([&] { return latest_target_kbps(*pub) > 0 && latest_target_kbps(*pub) < 900; },
+                         15000))
+      << "target " << latest_target_kbps(*pub) << " kbit/s with 25% loss\n" << state(*pub)
+      << last_stats(*pub);
+  EXPECT_LT(encoder_kbps(), 900u);
+  loss.active = false;
+  EXPECT_TRUE(wait_until([&] { return latest_target_kbps(*pub) == 1200; }, 20000))
+      << "target " << latest_target_kbps(*pub) << " kbit/s after the loss ended\n" << state(*pub);
+  EXPECT_EQ(encoder_kbps(), 1200u);
+  EXPECT_EQ(pub->errors(), "");
+  gst_object_unref(sink);
+}
+
+// room-style=legacy: joinRoom first, publish once joined (PROTOCOL.md §3.7);
+// the stream then plays like any other, and the room lists it.
+TEST_F(StreamElements, LegacyRoomStyleJoinsTheRoomThenPublishes) {
+  auto pub = publisher("legacy1", "room=old-room room-style=legacy");
+  auto play = player("legacy1");
+  pub->play();
+  play->play();
+  expect_flow(*pub, *play, "legacy1");
+  EXPECT_EQ(pub->count_messages("amsrtc/publish-started"), 1);
+  WsClient observer;
+  ASSERT_TRUE(observer.connect_and_wait(server.websocket_url()));
+  observer.send(R"({"command":"getRoomInfo","room":"old-room","streamId":"observer"})");
+  EXPECT_EQ(observer.wait_for<protocol::RoomInformation>().members.ids(),
+            std::vector<std::string>{"legacy1"});
 }
 
 }  // namespace
