@@ -32,6 +32,7 @@ struct PeerSession::Impl {
   GstClockID connection_deadline = nullptr;  // see watch_connection()
   std::vector<std::pair<unsigned, std::string>> pending_candidates;
   std::vector<SdpMedia> local_media;
+  std::vector<SentCodec> offered_codecs;  // what our latest offer sends
   std::vector<SdpMedia> remote_offer;   // the offer we answer; empty when we offer
   std::string remote_offer_text;
   std::vector<SdpMedia> remote_answer;  // the answer to our offer
@@ -47,6 +48,7 @@ struct PeerSession::Impl {
 namespace {
 
 using WeakImpl = std::weak_ptr<PeerSession::Impl>;
+std::vector<SentCodec> offered_codecs(const std::vector<SdpMedia> &offer);
 
 void speed_up_transport_cc_feedback(GstElement *webrtc);
 void watch_connection(const std::shared_ptr<PeerSession::Impl> &impl);
@@ -129,6 +131,7 @@ void on_description_created(std::shared_ptr<PeerSession::Impl> impl, GstPromise 
   }
   {
     std::lock_guard<std::mutex> lock(impl->mutex);
+    if (type == proto::SdpType::kOffer) impl->offered_codecs = offered_codecs(*media);
     impl->local_media = std::move(*media);
   }
   GST_LOG_OBJECT(impl->webrtc, "local %s:\n%s", field, text.c_str());
@@ -184,6 +187,18 @@ void flush_candidates(const std::shared_ptr<PeerSession::Impl> &impl) {
 void when_media_described(const std::shared_ptr<PeerSession::Impl> &impl,
                           std::function<void()> action);
 
+// The codec each sending audio/video m-line of our offer lists first (the
+// one we send; others are rtx/red/fec).
+std::vector<SentCodec> offered_codecs(const std::vector<SdpMedia> &offer) {
+  std::vector<SentCodec> codecs;
+  for (const SdpMedia &media : offer) {
+    if (media.kind == "application" || media.rejected || media.codecs.empty()) continue;
+    if (media.direction != "sendrecv" && media.direction != "sendonly") continue;
+    codecs.push_back({media.kind, media.codecs.front().name});
+  }
+  return codecs;
+}
+
 // The codecs our sink pads' feeders send (those whose caps are known).
 std::vector<SentCodec> sent_codecs(GstElement *webrtc) {
   std::vector<SentCodec> codecs;
@@ -200,11 +215,12 @@ std::vector<SentCodec> sent_codecs(GstElement *webrtc) {
   return codecs;
 }
 
-// An error naming both sides' codecs when `remote` lacks one we send.
+// An error naming both sides' codecs when `remote` lacks one of `ours`.
 bool refuse_without_common_codec(const std::shared_ptr<PeerSession::Impl> &impl,
-                                 const std::vector<SdpMedia> &remote) {
+                                 const std::vector<SdpMedia> &remote,
+                                 const std::vector<SentCodec> &ours) {
   if (remote.empty()) return false;
-  const std::string mismatch = codec_mismatch(remote, sent_codecs(impl->webrtc));
+  const std::string mismatch = codec_mismatch(remote, ours);
   if (mismatch.empty()) return false;
   impl->error(mismatch);
   return true;
@@ -226,7 +242,7 @@ void on_remote_offer_set(std::shared_ptr<PeerSession::Impl> impl, GstPromise *pr
       std::lock_guard<std::mutex> lock(impl->mutex);
       offer = impl->remote_offer;
     }
-    if (refuse_without_common_codec(impl, offer)) return;
+    if (refuse_without_common_codec(impl, offer, sent_codecs(impl->webrtc))) return;
     GstPromise *answer = promise_for(impl, on_answer_created);
     g_signal_emit_by_name(impl->webrtc, "create-answer", nullptr, answer);
     gst_promise_unref(answer);
@@ -238,11 +254,15 @@ void on_remote_answer_set(std::shared_ptr<PeerSession::Impl> impl, GstPromise *p
     return impl->error("the remote answer was refused: " + problem);
   }
   std::vector<SdpMedia> answer;
+  std::vector<SentCodec> offered;
   {
     std::lock_guard<std::mutex> lock(impl->mutex);
     answer = impl->remote_answer;
+    offered = impl->offered_codecs;
   }
-  if (refuse_without_common_codec(impl, answer)) return;
+  // Checked against what the answered offer sent, not against our pads now:
+  // tracks added since (a renegotiation to come) are not in this answer.
+  if (refuse_without_common_codec(impl, answer, offered)) return;
   flush_candidates(impl);
 }
 
