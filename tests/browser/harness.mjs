@@ -218,15 +218,15 @@ export function peerState(page) {
 export const buildDir = process.env.AMSRTC_BUILD_DIR || path.resolve(here, "../../build");
 
 /**
- * Start tests/browser/peer_probe.cpp: an amsrtcpeer pipeline joining `streamId` with `codec`
- * (h264 | vp8 | vp9) test sources, which prints one JSON report per line (decoded video frames
- * and size, audio buffers, RTP bytes received, errors) every 250 ms, and {"event":"joined"}
- * once the server confirmed its join. Returns {reports, joined, latest(), waitFor(), stop()}.
+ * Start one of the GStreamer programs of tests/browser (built into the build directory) that
+ * print one JSON object per line: {"event": NAME} lines go to `events`, every other line is a
+ * report, kept in `reports`. Returns {reports, events, latest(), waitFor(), stop(), stderr}.
+ * AMSRTC_PROBE_LOG=1 copies the program's stderr to ours.
  */
-export function startProbe(wsUrl, streamId, codec, size = "640x360") {
-  const probePath = path.join(buildDir, "tests/browser/amsrtc-peer-probe");
-  if (!existsSync(probePath)) throw new Error(`probe not built: ${probePath}`);
-  const child = spawn(probePath, [wsUrl, streamId, codec, size], {
+function spawnReporter(program, args) {
+  const programPath = path.join(buildDir, "tests/browser", program);
+  if (!existsSync(programPath)) throw new Error(`not built: ${programPath}`);
+  const child = spawn(programPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
@@ -236,7 +236,7 @@ export function startProbe(wsUrl, streamId, codec, size = "640x360") {
   });
   const probe = {
     reports: [], // every report line, parsed, in order
-    joined: false,
+    events: [], // every {"event": NAME} line's NAME, in order
     stderr: "",
     exited: null,
     latest() {
@@ -247,7 +247,7 @@ export function startProbe(wsUrl, streamId, codec, size = "640x360") {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           child.stdout.off("line-parsed", onLine);
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for the probe: ${what}; last ${JSON.stringify(probe.latest())}`));
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${program}: ${what}; last ${JSON.stringify(probe.latest())}`));
         }, timeoutMs);
         const onLine = () => {
           const r = probe.latest();
@@ -284,9 +284,31 @@ export function startProbe(wsUrl, streamId, codec, size = "640x360") {
     } catch {
       return;
     }
-    if (value.event === "joined") probe.joined = true;
+    if (value.event) probe.events.push(value.event);
     else probe.reports.push(value);
     child.stdout.emit("line-parsed");
   });
   return probe;
+}
+
+/**
+ * Start tests/browser/peer_probe.cpp: an amsrtcpeer pipeline joining `streamId` with `codec`
+ * (h264 | vp8 | vp9) test sources, which reports (decoded video frames and size, audio buffers,
+ * RTP bytes received, errors) every 250 ms, and the event "joined" once the server confirmed its
+ * join (probe.joined).
+ */
+export function startProbe(wsUrl, streamId, codec, size = "640x360") {
+  const probe = spawnReporter("amsrtc-peer-probe", [wsUrl, streamId, codec, size]);
+  Object.defineProperty(probe, "joined", { get: () => probe.events.includes("joined") });
+  return probe;
+}
+
+/**
+ * Start tests/browser/stream_probe.cpp on a pipeline in gst-launch syntax (amsrtcsink,
+ * amsrtcsrc, or both). Reports every 250 ms {ms, pads: {NAME: {buffers, width, height}}, errors}
+ * for every pad an amsrtcsrc added (buffers of a video pad are decoded frames); the element's
+ * amsrtc/* messages (publish-started, play-started, ...) arrive in probe.events.
+ */
+export function startStreamProbe(description) {
+  return spawnReporter("amsrtc-stream-probe", [description]);
 }
