@@ -1,7 +1,11 @@
-// amsrtc-p2p-bench: one measurement of a 720p30 P2P call between two
-// pipelines in this process, either through amsrtc-server with amsrtcpeer
-// (--mode server) or as the floor: two plain webrtcbins wired to each other
-// in memory with the same encoder and decoder chains (--mode floor).
+// amsrtc-p2p-bench: one measurement of a 720p30 call between two pipelines
+// in this process, by one of three paths:
+//   --mode floor   two plain webrtcbins wired to each other in memory with
+//                  the same encoder and decoder chains;
+//   --mode server  P2P through amsrtc-server with amsrtcpeer on both sides;
+//   --mode sfu     through amsrtc-server's SFU: each side publishes its
+//                  picture with amsrtcsink and plays the other's with
+//                  amsrtcsrc (the media crosses the server's forwarding).
 //
 // Each side stamps a frame number into its pictures before encoding
 // (frame_stamp.h) and reads the other side's numbers after decoding, on the
@@ -17,6 +21,7 @@
 //
 //   amsrtc-p2p-bench --mode floor --codec vp8
 //   amsrtc-p2p-bench --mode server --codec h264 --server ws://127.0.0.1:5080/WebRTCAppEE/websocket
+//   amsrtc-p2p-bench --mode sfu --codec h264 --server ws://127.0.0.1:5080/WebRTCAppEE/websocket
 #include <gst/gst.h>
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
@@ -291,6 +296,29 @@ bool build_server_side(Side *side, const std::string &stream_id) {
   return true;
 }
 
+// ---- through the SFU: amsrtcsink + amsrtcsrc ------------------------------
+
+// Publishes `own_id` and plays `other_id`. Both sides start together, so a
+// player may ask before the other side's stream exists: it then waits for the
+// server's streaming_started, as an application would.
+bool build_sfu_side(Side *side, const std::string &own_id, const std::string &other_id) {
+  GError *error = nullptr;
+  const std::string common = " server=" + g_options.server + " local-addresses=127.0.0.1";
+  const std::string description = std::string(kSource) + "amsrtcsink" + common +
+                                  " stream-id=" + own_id + " video-codec=" + g_options.codec +
+                                  " amsrtcsrc name=p" + common + " stream-id=" + other_id;
+  side->pipeline = gst_parse_launch(description.c_str(), &error);
+  if (side->pipeline == nullptr) {
+    std::fprintf(stderr, "%s\n", error->message);
+    return false;
+  }
+  GstElement *player = gst_bin_get_by_name(GST_BIN(side->pipeline), "p");
+  g_signal_connect(player, "pad-added", G_CALLBACK(on_peer_pad), side);
+  gst_object_unref(player);
+  watch_raw(side);
+  return true;
+}
+
 double median(std::vector<double> values) {
   if (values.empty()) return -1;
   std::sort(values.begin(), values.end());
@@ -324,6 +352,10 @@ bool measure_call(int call) {
     g_signal_connect(offerer, "on-negotiation-needed", G_CALLBACK(on_negotiation_needed),
                      &exchange);
     gst_object_unref(offerer);
+  } else if (g_options.mode == "sfu") {
+    if (!build_sfu_side(&a, stream_id + "a", stream_id + "b") ||
+        !build_sfu_side(&b, stream_id + "b", stream_id + "a"))
+      return false;
   } else {
     if (!build_server_side(&a, stream_id) || !build_server_side(&b, stream_id)) return false;
   }
@@ -411,8 +443,12 @@ int main(int argc, char **argv) {
     else if (key == "--calls")
       calls = std::stoi(value);
   }
+  if (g_options.mode != "floor" && g_options.mode != "server" && g_options.mode != "sfu") {
+    std::fprintf(stderr, "--mode is floor, server or sfu\n");
+    return 2;
+  }
   if (g_options.mode != "floor" && g_options.server.empty()) {
-    std::fprintf(stderr, "--server ws://... is required in server mode\n");
+    std::fprintf(stderr, "--server ws://... is required in server and sfu modes\n");
     return 2;
   }
   // Call 1 pays the process's one-time costs (the DTLS certificate above

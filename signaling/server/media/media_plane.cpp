@@ -55,6 +55,21 @@ bool MediaPlane::start(std::string &error) {
   }
   pipeline_ = GST_PIPELINE(gst_pipeline_new("sfu"));
   gst_object_ref_sink(pipeline_);
+  // Forward each packet as soon as it is in order. webrtcbin 1.22 puts a
+  // clocksync before each stream it sends, which holds every packet until
+  // its timestamp plus the pipeline's latency; here that latency is the
+  // publishers' jitterbuffer latency (how long a lost packet may wait for
+  // its retransmission), so every forwarded packet was ~100 ms late
+  // (GST_TRACERS=latency showed it waiting in the queue before each player).
+  g_signal_connect(pipeline_, "deep-element-added",
+                   G_CALLBACK(+[](GstBin *, GstBin *, GstElement *element, gpointer) {
+                     GstElementFactory *factory = gst_element_get_factory(element);
+                     if (factory != nullptr &&
+                         g_str_equal(GST_OBJECT_NAME(factory), "clocksync")) {
+                       g_object_set(element, "sync", FALSE, nullptr);
+                     }
+                   }),
+                   nullptr);
   GstBus *bus = gst_pipeline_get_bus(pipeline_);
   // Attached to the thread-default context: the server's main context.
   bus_watch_ = gst_bus_add_watch(bus, on_bus_message, this);
