@@ -104,13 +104,14 @@ export async function startServer({ args = [], env = {}, timeoutMs = 10_000 } = 
  * Launch one headless Chromium with a fresh profile. Returns {context, newPage(url), close()}.
  * Pages in the one context share the browser process (cheaper on 2 cores); each page has its
  * own SDK instance, WebSocket and peer connections, which is all the isolation the SDK needs.
+ * `extraArgs` go after chromiumArgs (a camera file: fakeCameraArgs()).
  */
-export async function launchBrowser() {
+export async function launchBrowser({ extraArgs = [] } = {}) {
   const profile = await mkdtemp(path.join(tmpdir(), "amsrtc-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
-    args: chromiumArgs,
+    args: [...chromiumArgs, ...extraArgs],
   });
   const pageLogs = new Map(); // page -> [console lines]
 
@@ -213,6 +214,29 @@ export function peerState(page) {
     errors: window.amsrtcPeer.errors,
     signals: window.amsrtcPeer.signals.filter((s) => s !== "pong"),
   }));
+}
+
+/**
+ * A fake camera with a detailed, moving picture: Chromium's built-in fake camera draws a few flat
+ * shapes that its encoder compresses to 1.1-1.5 Mbit/s at 1280x720 whatever the target, so the
+ * bitrate it sends says more about that picture than about the bandwidth it was given. This
+ * writes `seconds` of moving SMPTE bars at WIDTHxHEIGHT, 30 fps, as YUV4MPEG (gst-launch-1.0,
+ * videotestsrc ! y4menc) into `dir`, and returns the Chromium flag that makes it the fake
+ * camera (Chromium loops the file).
+ */
+export async function fakeCameraArgs(dir, { width = 1280, height = 720, seconds = 3 } = {}) {
+  const file = path.join(dir, `camera-${width}x${height}.y4m`);
+  await new Promise((resolve, reject) => {
+    const child = spawn("gst-launch-1.0", [
+      "-q", "videotestsrc", `num-buffers=${seconds * 30}`, "pattern=smpte", "horizontal-speed=6", "!",
+      `video/x-raw,format=I420,width=${width},height=${height},framerate=30/1`, "!", "y4menc", "!",
+      "filesink", `location=${file}`,
+    ], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`y4m camera: ${stderr}`))));
+  });
+  return [`--use-file-for-fake-video-capture=${file}`];
 }
 
 export const buildDir = process.env.AMSRTC_BUILD_DIR || path.resolve(here, "../../build");
