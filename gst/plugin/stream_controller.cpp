@@ -109,7 +109,6 @@ struct StreamController::Session : std::enable_shared_from_this<Session> {
     GstElement *queue;
   };
   std::vector<Branch> branches;
-  GstWebRTCDataChannel *channel = nullptr;  // publish: ours (owned ref)
   // Publish: the offer waits for `start` and for every branch's caps.
   unsigned branches_without_caps = 0;  // guarded by the controller's mutex_
   bool offer_wanted = false;
@@ -293,8 +292,7 @@ void StreamController::on_message(const proto::Message &message) {
   if (stopping_) return;
   if (std::holds_alternative<proto::Start>(message)) {
     if (!publishing() || std::get<proto::Start>(message).stream_id != settings_.stream_id) return;
-    // The server takes our publish: we offer (§3.2), with our data channel,
-    // once every track's caps have reached webrtcbin (an RTSP camera takes
+    // The server takes our publish: we offer (§3.2) once every track's caps have reached webrtcbin (an RTSP camera takes
     // a while): an offer made before describes a codec without its details.
     auto session = ensure_session();
     if (!session || !session->peer) return;
@@ -572,9 +570,9 @@ void StreamController::maybe_offer(const std::shared_ptr<Session> &session) {
     }
     session->offered = true;
   }
-  if (session->channel == nullptr) {
-    session->channel = session->peer->create_data_channel(settings_.stream_id);
-  }
+  // No data channel: nothing in amsrtcsink would use it, and an SCTP
+  // association costs a timer thread waking every 10 ms (8 % of a
+  // passed-through publish's CPU, docs/benchmarks.md).
   session->peer->create_offer();
 }
 
@@ -593,8 +591,6 @@ void StreamController::end_session() {
     gst_element_release_request_pad(branch.tee, branch.tee_pad);
     gst_object_unref(branch.tee_pad);
   }
-  if (session->channel != nullptr) g_object_unref(session->channel);
-  session->channel = nullptr;
   session->peer.reset();
   remove_from_bin(bin_, session->webrtc);
   for (const auto &branch : session->branches) remove_from_bin(bin_, branch.queue);
