@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "gst/session/peer_session.h"
 
 namespace amsrtc::plugin {
 namespace {
@@ -33,24 +34,6 @@ bool is_video_sender(const GstStructure *outbound) {
   gint clock_rate = 0;
   return gst_structure_get_int(gst_value_get_structure(source), "clock-rate", &clock_rate) &&
          clock_rate == 90000;
-}
-
-GstElement *find_rtpbin(GstElement *webrtc) {
-  GstElement *rtpbin = nullptr;
-  GstIterator *children = gst_bin_iterate_elements(GST_BIN(webrtc));
-  GValue item = G_VALUE_INIT;
-  while (rtpbin == nullptr && gst_iterator_next(children, &item) == GST_ITERATOR_OK) {
-    auto *child = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory *factory = gst_element_get_factory(child);
-    if (factory != nullptr &&
-        g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), "rtpbin")) {
-      rtpbin = GST_ELEMENT(gst_object_ref(child));
-    }
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(children);
-  return rtpbin;
 }
 
 }  // namespace
@@ -101,7 +84,7 @@ ReceiverFeedback::~ReceiverFeedback() {
 
 bool ReceiverFeedback::listen(GstElement *webrtc) {
   if (session_ != nullptr) return true;
-  GstElement *rtpbin = find_rtpbin(webrtc);
+  GstElement *rtpbin = session::rtpbin_of(webrtc);
   if (rtpbin == nullptr) return false;
   // Session 0: the one bundled transport (bundle-policy max-bundle).
   g_signal_emit_by_name(rtpbin, "get-internal-session", 0u, &session_);

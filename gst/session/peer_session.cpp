@@ -509,20 +509,7 @@ void pin_codec_preferences(GstElement *webrtc, const std::vector<SdpMedia> &remo
 // its default it rides on RTCP reports, too rarely for the browser's
 // estimate to follow.
 void speed_up_transport_cc_feedback(GstElement *webrtc) {
-  GstElement *rtpbin = nullptr;
-  GstIterator *children = gst_bin_iterate_elements(GST_BIN(webrtc));
-  GValue item = G_VALUE_INIT;
-  while (rtpbin == nullptr && gst_iterator_next(children, &item) == GST_ITERATOR_OK) {
-    auto *child = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory *factory = gst_element_get_factory(child);
-    if (factory != nullptr &&
-        g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), "rtpbin")) {
-      rtpbin = GST_ELEMENT(gst_object_ref(child));
-    }
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(children);
+  GstElement *rtpbin = rtpbin_of(webrtc);
   if (rtpbin == nullptr) return;
   // With bundle-policy max-bundle everything is session 0; a remote that
   // does not bundle gets one session per m-line.
@@ -683,6 +670,24 @@ void watch_connection(const std::shared_ptr<PeerSession::Impl> &impl) {
 }
 
 }  // namespace
+
+GstElement *rtpbin_of(GstElement *webrtcbin) {
+  GstElement *rtpbin = nullptr;
+  GstIterator *children = gst_bin_iterate_elements(GST_BIN(webrtcbin));
+  GValue item = G_VALUE_INIT;
+  while (rtpbin == nullptr && gst_iterator_next(children, &item) == GST_ITERATOR_OK) {
+    auto *child = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory *factory = gst_element_get_factory(child);
+    if (factory != nullptr &&
+        g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), "rtpbin")) {
+      rtpbin = GST_ELEMENT(gst_object_ref(child));
+    }
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(children);
+  return rtpbin;
+}
 
 void PeerSession::create_offer() {
   {

@@ -48,6 +48,10 @@ struct SessionCallbacks {
   std::function<void(const std::string &states)> on_connection_stalled;
 };
 
+// webrtcbin's rtpbin (a new reference), or nullptr: where its RTP sessions
+// are reached ("get-internal-session").
+GstElement *rtpbin_of(GstElement *webrtcbin);
+
 class PeerSession {
  public:
   // Configures `webrtcbin` (a ref is taken): bundle-policy max-bundle, ICE

@@ -5,7 +5,6 @@
 // Node test reads these lines; nothing here decides pass or fail.
 //
 //   amsrtc-peer-probe SERVER_URL STREAM_ID [h264|vp8|vp9] [WIDTHxHEIGHT]
-#include <glib-unix.h>
 #include <gst/gst.h>
 #include <gst/webrtc/webrtc.h>
 
@@ -13,12 +12,13 @@
 #include <mutex>
 #include <string>
 
+#include "probe_report.h"
+
 namespace {
 
 struct Probe {
   GstElement *pipeline = nullptr;
   GstElement *peer = nullptr;
-  GMainLoop *loop = nullptr;
   std::mutex mutex;
   long video_frames = 0;
   long audio_buffers = 0;
@@ -140,13 +140,7 @@ gboolean on_bus(GstBus *, GstMessage *message, gpointer p) {
     std::fflush(stdout);
   }
   if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
-    GError *error = nullptr;
-    gchar *debug = nullptr;
-    gst_message_parse_error(message, &error, &debug);
-    std::lock_guard<std::mutex> lock(probe->mutex);
-    probe->errors += std::string(error->message) + " (" + (debug ? debug : "") + ") ";
-    g_clear_error(&error);
-    g_free(debug);
+    amsrtc::testing::append_error(message, probe->mutex, probe->errors);
   }
   return TRUE;
 }
@@ -184,20 +178,8 @@ int main(int argc, char **argv) {
   GstBus *bus = gst_element_get_bus(probe.pipeline);
   gst_bus_add_watch(bus, on_bus, &probe);
   gst_object_unref(bus);
-  probe.loop = g_main_loop_new(nullptr, FALSE);
-  g_timeout_add(250, report, &probe);
-  g_unix_signal_add(
-      SIGTERM,
-      [](gpointer loop) {
-        g_main_loop_quit(static_cast<GMainLoop *>(loop));
-        return G_SOURCE_REMOVE;
-      },
-      probe.loop);
-  gst_element_set_state(probe.pipeline, GST_STATE_PLAYING);
-  g_main_loop_run(probe.loop);
-  gst_element_set_state(probe.pipeline, GST_STATE_NULL);
+  amsrtc::testing::run_until_sigterm(probe.pipeline, report, &probe);
   gst_object_unref(probe.peer);
   gst_object_unref(probe.pipeline);
-  g_main_loop_unref(probe.loop);
   return 0;
 }

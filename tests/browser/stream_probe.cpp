@@ -10,13 +10,14 @@
 // fail; nothing here does.
 //
 //   amsrtc-stream-probe 'amsrtcsrc server=ws://... stream-id=cam1'
-#include <glib-unix.h>
 #include <gst/gst.h>
 
 #include <cstdio>
 #include <map>
 #include <mutex>
 #include <string>
+
+#include "probe_report.h"
 
 namespace {
 
@@ -128,13 +129,7 @@ gboolean on_bus(GstBus *, GstMessage *message, gpointer p) {
     std::fflush(stdout);
   }
   if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
-    GError *error = nullptr;
-    gchar *debug = nullptr;
-    gst_message_parse_error(message, &error, &debug);
-    std::lock_guard<std::mutex> lock(probe->mutex);
-    probe->errors += std::string(error->message) + " (" + (debug ? debug : "") + ") ";
-    g_clear_error(&error);
-    g_free(debug);
+    amsrtc::testing::append_error(message, probe->mutex, probe->errors);
   }
   return TRUE;
 }
@@ -167,19 +162,7 @@ int main(int argc, char **argv) {
   GstBus *bus = gst_element_get_bus(probe.pipeline);
   gst_bus_add_watch(bus, on_bus, &probe);
   gst_object_unref(bus);
-  GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
-  g_timeout_add(250, report, &probe);
-  g_unix_signal_add(
-      SIGTERM,
-      [](gpointer loop) {
-        g_main_loop_quit(static_cast<GMainLoop *>(loop));
-        return G_SOURCE_REMOVE;
-      },
-      loop);
-  gst_element_set_state(probe.pipeline, GST_STATE_PLAYING);
-  g_main_loop_run(loop);
-  gst_element_set_state(probe.pipeline, GST_STATE_NULL);
+  amsrtc::testing::run_until_sigterm(probe.pipeline, report, &probe);
   gst_object_unref(probe.pipeline);
-  g_main_loop_unref(loop);
   return 0;
 }
