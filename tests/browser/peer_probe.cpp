@@ -60,11 +60,7 @@ void count_buffers(GstPad *pad, Probe *probe, bool video) {
 void on_pad_added(GstElement *, GstPad *pad, gpointer p) {
   auto *probe = static_cast<Probe *>(p);
   if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
-  GstElement *sink = gst_element_factory_make("fakesink", nullptr);
-  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
-  gst_bin_add(GST_BIN(probe->pipeline), sink);
-  gst_element_sync_state_with_parent(sink);
-  GstPad *sink_pad = gst_element_get_static_pad(sink, "sink");
+  GstPad *sink_pad = amsrtc::testing::add_fakesink(probe->pipeline);
   count_buffers(sink_pad, probe, g_str_has_prefix(GST_PAD_NAME(pad), "video_"));
   gst_pad_link(pad, sink_pad);
   gst_object_unref(sink_pad);
@@ -75,45 +71,35 @@ void on_pad_added(GstElement *, GstPad *pad, gpointer p) {
 // pad, added as the pads appear. webrtcbin's own get-stats mixes up audio
 // and video inbound streams in 1.22, so it is not used.
 void watch_rtp(Probe *probe) {
-  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(probe->peer));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    GstElement *element = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory *factory = gst_element_get_factory(element);
-    if (factory != nullptr &&
-        g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), "webrtcbin")) {
-      GstIterator *pads = gst_element_iterate_src_pads(element);
-      GValue pad_item = G_VALUE_INIT;
-      while (gst_iterator_next(pads, &pad_item) == GST_ITERATOR_OK) {
-        GstPad *pad = GST_PAD(g_value_get_object(&pad_item));
-        GstCaps *caps = gst_pad_get_current_caps(pad);
-        const gchar *media =
-            caps != nullptr ? gst_structure_get_string(gst_caps_get_structure(caps, 0), "media")
-                            : nullptr;
-        if (media != nullptr && g_str_equal(media, "video") &&
-            g_object_get_data(G_OBJECT(pad), "amsrtc-probe") == nullptr) {
-          g_object_set_data(G_OBJECT(pad), "amsrtc-probe", probe);
-          gst_pad_add_probe(
-              pad, GST_PAD_PROBE_TYPE_BUFFER,
-              [](GstPad *, GstPadProbeInfo *info, gpointer p) {
-                auto *probe = static_cast<Probe *>(p);
-                std::lock_guard<std::mutex> lock(probe->mutex);
-                probe->rtp_bytes += gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info));
-                ++probe->rtp_packets;
-                return GST_PAD_PROBE_OK;
-              },
-              probe, nullptr);
-        }
-        if (caps != nullptr) gst_caps_unref(caps);
-        g_value_reset(&pad_item);
+  amsrtc::testing::for_each_element(probe->peer, "webrtcbin", [probe](GstElement *element) {
+    GstIterator *pads = gst_element_iterate_src_pads(element);
+    GValue pad_item = G_VALUE_INIT;
+    while (gst_iterator_next(pads, &pad_item) == GST_ITERATOR_OK) {
+      GstPad *pad = GST_PAD(g_value_get_object(&pad_item));
+      GstCaps *caps = gst_pad_get_current_caps(pad);
+      const gchar *media =
+          caps != nullptr ? gst_structure_get_string(gst_caps_get_structure(caps, 0), "media")
+                          : nullptr;
+      if (media != nullptr && g_str_equal(media, "video") &&
+          g_object_get_data(G_OBJECT(pad), "amsrtc-probe") == nullptr) {
+        g_object_set_data(G_OBJECT(pad), "amsrtc-probe", probe);
+        gst_pad_add_probe(
+            pad, GST_PAD_PROBE_TYPE_BUFFER,
+            [](GstPad *, GstPadProbeInfo *info, gpointer p) {
+              auto *probe = static_cast<Probe *>(p);
+              std::lock_guard<std::mutex> lock(probe->mutex);
+              probe->rtp_bytes += gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info));
+              ++probe->rtp_packets;
+              return GST_PAD_PROBE_OK;
+            },
+            probe, nullptr);
       }
-      g_value_unset(&pad_item);
-      gst_iterator_free(pads);
+      if (caps != nullptr) gst_caps_unref(caps);
+      g_value_reset(&pad_item);
     }
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+    g_value_unset(&pad_item);
+    gst_iterator_free(pads);
+  });
 }
 
 gboolean report(gpointer p) {

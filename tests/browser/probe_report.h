@@ -7,6 +7,7 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -21,6 +22,34 @@ inline void append_error(GstMessage *message, std::mutex &mutex, std::string &er
   errors += std::string(error->message) + " (" + (debug ? debug : "") + ") ";
   g_clear_error(&error);
   g_free(debug);
+}
+
+// A fakesink (no sync) added to `pipeline` and started; returns its sink
+// pad (a new reference) for the caller to probe and link.
+inline GstPad *add_fakesink(GstElement *pipeline) {
+  GstElement *sink = gst_element_factory_make("fakesink", nullptr);
+  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+  gst_bin_add(GST_BIN(pipeline), sink);
+  gst_element_sync_state_with_parent(sink);
+  return gst_element_get_static_pad(sink, "sink");
+}
+
+// Calls `fn` on every element made by `factory` inside `bin`, at any depth.
+inline void for_each_element(GstElement *bin, const char *factory,
+                             const std::function<void(GstElement *)> &fn) {
+  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto *element = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory *made_by = gst_element_get_factory(element);
+    if (made_by != nullptr &&
+        g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(made_by)), factory)) {
+      fn(element);
+    }
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
 }
 
 // Plays `pipeline`, calls `report(data)` every 250 ms, and returns once the

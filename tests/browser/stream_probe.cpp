@@ -60,11 +60,7 @@ GstPadProbeReturn count(GstPad *, GstPadProbeInfo *info, gpointer p) {
 void on_pad_added(GstElement *, GstPad *pad, gpointer p) {
   auto *probe = static_cast<Probe *>(p);
   if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
-  GstElement *sink = gst_element_factory_make("fakesink", nullptr);
-  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
-  gst_bin_add(GST_BIN(probe->pipeline), sink);
-  gst_element_sync_state_with_parent(sink);
-  GstPad *sink_pad = gst_element_get_static_pad(sink, "sink");
+  GstPad *sink_pad = amsrtc::testing::add_fakesink(probe->pipeline);
   {
     std::lock_guard<std::mutex> lock(probe->mutex);
     probe->pads[GST_PAD_NAME(pad)];  // listed from the moment it exists
@@ -79,19 +75,9 @@ void on_pad_added(GstElement *, GstPad *pad, gpointer p) {
 }
 
 void watch_sources(Probe *probe) {
-  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(probe->pipeline));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    GstElement *element = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory *factory = gst_element_get_factory(element);
-    if (factory != nullptr &&
-        g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), "amsrtcsrc")) {
-      g_signal_connect(element, "pad-added", G_CALLBACK(on_pad_added), probe);
-    }
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  amsrtc::testing::for_each_element(probe->pipeline, "amsrtcsrc", [probe](GstElement *element) {
+    g_signal_connect(element, "pad-added", G_CALLBACK(on_pad_added), probe);
+  });
 }
 
 std::string json_string(const std::string &text) {

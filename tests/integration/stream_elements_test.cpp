@@ -482,9 +482,11 @@ TEST_F(StreamElements, ReconnectGivesUpAfterMaxReconnectAttempts) {
 }
 
 // Bitrate adaptation on real loss: a quarter of the publisher's packets never
-// reach the server; the server's receiver reports say so, and the sink
-// lowers its encoder's bitrate below the `video-bitrate` ceiling; when the
-// loss ends it climbs back to the ceiling.
+// reach the server; the server's NACKs (and receiver reports) say so, and
+// the sink lowers its encoder's bitrate below the `video-bitrate` ceiling;
+// when the loss ends it climbs back to the ceiling. At this picture's
+// ~170 kbit/s a loss measure takes 2-3 s (60 packets), each cutting 8-12 %:
+// the deadlines leave room for a loaded machine.
 TEST_F(StreamElements, PublisherLowersItsBitrateUnderPacketLossAndRecovers) {
   auto pub = publisher("lossy", "video-bitrate=1200 stats-interval=250");
   pub->play();
@@ -512,13 +514,13 @@ TEST_F(StreamElements, PublisherLowersItsBitrateUnderPacketLossAndRecovers) {
   };
   EXPECT_EQ(encoder_kbps(), 1200u);
   loss.active = true;
-  EXPECT_TRUE(wait_until([&] { return latest_target_kbps(*pub) > 0 && latest_target_kbps(*pub) < 900; },
-                         15000))
+  EXPECT_TRUE(wait_until(
+      [&] { return latest_target_kbps(*pub) > 0 && latest_target_kbps(*pub) <= 1020; }, 30000))
       << "target " << latest_target_kbps(*pub) << " kbit/s with 25% loss\n" << state(*pub)
       << last_stats(*pub);
-  EXPECT_LT(encoder_kbps(), 900u);
+  EXPECT_LE(encoder_kbps(), 1020u);
   loss.active = false;
-  EXPECT_TRUE(wait_until([&] { return latest_target_kbps(*pub) == 1200; }, 20000))
+  EXPECT_TRUE(wait_until([&] { return latest_target_kbps(*pub) == 1200; }, 30000))
       << "target " << latest_target_kbps(*pub) << " kbit/s after the loss ended\n" << state(*pub);
   EXPECT_EQ(encoder_kbps(), 1200u);
   EXPECT_EQ(pub->errors(), "");
