@@ -25,7 +25,6 @@ namespace {
 
 constexpr auto kPlayRetryInterval = std::chrono::seconds(3);
 
-
 // "ARDAMSvalice" -> "alice": the member a main-track idMapping names.
 std::string member_of_track(const std::string &track_id) {
   if (track_id.size() > 7 && track_id.rfind("ARDAMS", 0) == 0) return track_id.substr(7);
@@ -233,9 +232,9 @@ void StreamController::send(proto::Message message) {
 
 void StreamController::post(const char *name, const std::string &stream_id) {
   if (!events_.message) return;
-  events_.message(gst_structure_new(
-      name, "stream-id", G_TYPE_STRING, (stream_id.empty() ? wire_stream_id() : stream_id).c_str(),
-      nullptr));
+  events_.message(gst_structure_new(name, "stream-id", G_TYPE_STRING,
+                                    (stream_id.empty() ? wire_stream_id() : stream_id).c_str(),
+                                    nullptr));
 }
 
 void StreamController::on_connected(bool reconnected) {
@@ -292,8 +291,9 @@ void StreamController::on_message(const proto::Message &message) {
   if (stopping_) return;
   if (std::holds_alternative<proto::Start>(message)) {
     if (!publishing() || std::get<proto::Start>(message).stream_id != settings_.stream_id) return;
-    // The server takes our publish: we offer (§3.2) once every track's caps have reached webrtcbin (an RTSP camera takes
-    // a while): an offer made before describes a codec without its details.
+    // The server takes our publish: we offer (§3.2) once every track's caps
+    // have reached webrtcbin (an RTSP camera takes a while): an offer made
+    // before describes a codec without its details.
     auto session = ensure_session();
     if (!session || !session->peer) return;
     {
@@ -327,7 +327,8 @@ void StreamController::on_message(const proto::Message &message) {
       }
       end_outputs_not_in(names);
       auto session = ensure_session();
-      if (session && session->peer) session->peer->set_remote_description(config->type, config->sdp);
+      if (session && session->peer)
+        session->peer->set_remote_description(config->type, config->sdp);
       return;
     }
     std::shared_ptr<Session> session;
@@ -540,7 +541,8 @@ void StreamController::link_track(Session &session, const LocalTrack &track) {
   gst_pad_add_probe(
       watched, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       [](GstPad *, GstPadProbeInfo *info, gpointer data) {
-        if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+        if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_CAPS)
+          return GST_PAD_PROBE_OK;
         auto *watch = static_cast<CapsWatch *>(data);
         if (auto session = watch->session.lock()) {
           {
@@ -599,11 +601,11 @@ void StreamController::end_session() {
 void StreamController::restart(const std::string &why) {
   if (stopping_) return;
   if (settings_.max_reconnect_attempts != 0 && attempts_ >= settings_.max_reconnect_attempts) {
-    events_.error(publishing() ? "Publishing failed and could not be restarted."
-                               : "Playing failed and could not be restarted.",
-                  why + "; gave up after " + std::to_string(attempts_) +
-                      " attempts (max-reconnect-attempts)",
-                  "");
+    events_.error(
+        publishing() ? "Publishing failed and could not be restarted."
+                     : "Playing failed and could not be restarted.",
+        why + "; gave up after " + std::to_string(attempts_) + " attempts (max-reconnect-attempts)",
+        "");
     return;
   }
   if (!settings_.reconnect) {
@@ -769,16 +771,14 @@ void StreamController::end_output(Output &output) {
 
 void StreamController::schedule_stats() {
   if (settings_.stats_interval_ms == 0 || stats_scheduled_.exchange(true)) return;
-  post_job([this] { collect_stats(); },
-                std::chrono::milliseconds(settings_.stats_interval_ms));
+  post_job([this] { collect_stats(); }, std::chrono::milliseconds(settings_.stats_interval_ms));
 }
 
 // On the worker: ask webrtcbin, read the answer on its thread; again after
 // the interval.
 void StreamController::collect_stats() {
   if (stopping_) return;
-  post_job([this] { collect_stats(); },
-                std::chrono::milliseconds(settings_.stats_interval_ms));
+  post_job([this] { collect_stats(); }, std::chrono::milliseconds(settings_.stats_interval_ms));
   std::shared_ptr<Session> session;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -812,7 +812,8 @@ void StreamController::report_stats(Session &session, SendStats stats) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stats.video_ssrc != 0) {
       // No feedback at all about a stream being sent: nothing was lost.
-      const auto video = session.feedback.about(stats.video_ssrc).value_or(ReceiverFeedback::Stream{});
+      const auto video =
+          session.feedback.about(stats.video_ssrc).value_or(ReceiverFeedback::Stream{});
       if (const auto lost = session.video_loss.update(video, stats.video_packets_sent)) {
         kbps = bitrate_.update(*lost);
       }

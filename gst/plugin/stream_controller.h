@@ -45,17 +45,18 @@ enum class StreamMode { kPublish, kPlay };
 enum class RoomStyle { kMainTrack, kLegacy };
 
 struct StreamSettings {
-  std::string server;     // ws:// or wss:// URI
-  std::string stream_id;  // publish: the stream; play: the stream, or with a room our own (excluded)
-  std::string room;       // conference room ("" for a plain stream)
+  std::string server;  // ws:// or wss:// URI
+  std::string
+      stream_id;     // publish: the stream; play: the stream, or with a room our own (excluded)
+  std::string room;  // conference room ("" for a plain stream)
   RoomStyle room_style = RoomStyle::kMainTrack;  // publish only
   std::string token;
   std::string ca_file;
   unsigned latency_ms = 50;  // play: receive jitterbuffer
   bool decode = true;        // play: decoded output (else depayloaded)
   bool reconnect = true;
-  unsigned max_reconnect_attempts = 10;  // 0: no limit
-  unsigned stats_interval_ms = 1000;     // 0: no periodic stats
+  unsigned max_reconnect_attempts = 10;    // 0: no limit
+  unsigned stats_interval_ms = 1000;       // 0: no periodic stats
   unsigned max_video_bitrate_kbps = 1500;  // publish: the adaptation's ceiling
   session::IceSettings ice;
 };
@@ -137,11 +138,11 @@ class StreamController {
   protocol::IdMapping id_mapping_;                // play: mid -> track id, from the offers
   unsigned expected_pads_ = 0;  // play: sending m-lines of the first offer (no-more-pads)
   bool no_more_pads_ = false;
-  unsigned attempts_ = 0;       // restarts since the last media flowed
+  unsigned attempts_ = 0;            // restarts since the last media flowed
   bool waiting_for_stream_ = false;  // play: no_stream_exist, waiting for streaming_started
   std::atomic<bool> stopping_{false};
 
-  std::mutex worker_mutex_;  // guards worker_: GStreamer threads post to it
+  std::mutex worker_mutex_;         // guards worker_: GStreamer threads post to it
   std::unique_ptr<Worker> worker_;  // restarts and retries, off GStreamer's threads
   std::atomic<bool> stats_scheduled_{false};
   BitrateAdapter bitrate_;

@@ -126,8 +126,7 @@ void ReceiverFeedback::read(Feedback &feedback, GstBuffer *buffer) {
         guint32 ssrc = 0, highest = 0, jitter = 0, lsr = 0, dlsr = 0;
         guint8 fraction = 0;
         gint32 lost = 0;
-        gst_rtcp_packet_get_rb(&packet, i, &ssrc, &fraction, &lost, &highest, &jitter, &lsr,
-                               &dlsr);
+        gst_rtcp_packet_get_rb(&packet, i, &ssrc, &fraction, &lost, &highest, &jitter, &lsr, &dlsr);
         Stream &stream = feedback.by_ssrc[ssrc];
         stream.fraction_lost = fraction / 256.0;
         ++stream.report_blocks;
@@ -180,8 +179,8 @@ std::optional<double> LossMeter::update(const ReceiverFeedback::Stream &stream,
     return last_;
   }
   if (packets_sent < sent_ + kMinPackets) return std::nullopt;
-  const double fraction = std::min(
-      1.0, static_cast<double>(stream.packets_nacked - nacked_) / (packets_sent - sent_));
+  const double fraction =
+      std::min(1.0, static_cast<double>(stream.packets_nacked - nacked_) / (packets_sent - sent_));
   nacked_ = stream.packets_nacked;
   sent_ = packets_sent;
   last_ = fraction;

@@ -21,14 +21,14 @@ namespace amsrtc::plugin {
 struct SendStats {
   uint64_t bytes_sent = 0;
   uint64_t packets_sent = 0;
-  int64_t packets_lost = 0;     // as the receiver reports it
-  double fraction_lost = 0;     // 0..1: get-stats' report (see ReceiverFeedback)
-  double round_trip_ms = 0;     // the transport's, 0 when unknown
-  uint64_t nack_count = 0;      // NACKs received
-  uint64_t pli_count = 0;       // PLIs received
-  uint64_t fir_count = 0;       // FIRs received
+  int64_t packets_lost = 0;  // as the receiver reports it
+  double fraction_lost = 0;  // 0..1: get-stats' report (see ReceiverFeedback)
+  double round_trip_ms = 0;  // the transport's, 0 when unknown
+  uint64_t nack_count = 0;   // NACKs received
+  uint64_t pli_count = 0;    // PLIs received
+  uint64_t fir_count = 0;    // FIRs received
   bool have_receiver_report = false;
-  uint32_t video_ssrc = 0;      // our video stream's SSRC, 0 when not sending video
+  uint32_t video_ssrc = 0;  // our video stream's SSRC, 0 when not sending video
   uint64_t video_packets_sent = 0;
 };
 
@@ -48,9 +48,9 @@ SendStats read_send_stats(const GstStructure *stats);
 class ReceiverFeedback {
  public:
   struct Stream {
-    double fraction_lost = 0;      // of the newest report block, 0..1
-    uint64_t report_blocks = 0;    // report blocks received
-    uint64_t packets_nacked = 0;   // distinct sequence numbers NACKed
+    double fraction_lost = 0;     // of the newest report block, 0..1
+    uint64_t report_blocks = 0;   // report blocks received
+    uint64_t packets_nacked = 0;  // distinct sequence numbers NACKed
   };
 
   ReceiverFeedback();
@@ -90,7 +90,9 @@ class LossMeter {
   double last() const { return last_; }  // the newest measure, 0 before the first
 
  private:
-  static constexpr uint64_t kMinPackets = 60;  // ~2 s of 30 fps video at least
+  // Enough for a share to mean something: 2-3 s of a small 30 fps picture
+  // (about a packet a frame), a fraction of a second at 720p.
+  static constexpr uint64_t kMinPackets = 60;
   uint64_t report_blocks_ = 0;
   uint64_t nacked_ = 0;
   uint64_t sent_ = 0;

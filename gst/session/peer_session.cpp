@@ -33,7 +33,7 @@ struct PeerSession::Impl {
   std::vector<std::pair<unsigned, std::string>> pending_candidates;
   std::vector<SdpMedia> local_media;
   std::vector<SentCodec> offered_codecs;  // what our latest offer sends
-  std::vector<SdpMedia> remote_offer;   // the offer we answer; empty when we offer
+  std::vector<SdpMedia> remote_offer;     // the offer we answer; empty when we offer
   std::string remote_offer_text;
   std::vector<SdpMedia> remote_answer;  // the answer to our offer
   bool payload_types_follow_offer = false;

@@ -41,8 +41,8 @@ struct Run {
 gint64 process_cpu_us() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC +
-         usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
+  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC + usage.ru_utime.tv_usec +
+         usage.ru_stime.tv_usec;
 }
 
 gboolean end_window(gpointer data) {
@@ -83,8 +83,8 @@ gboolean on_bus(GstBus *, GstMessage *message, gpointer data) {
 }
 
 std::string pipeline_description(const Options &options) {
-  const std::string sink = "amsrtcsink server=" + options.server + " stream-id=" +
-                           options.stream_id + " local-addresses=127.0.0.1";
+  const std::string sink = "amsrtcsink server=" + options.server +
+                           " stream-id=" + options.stream_id + " local-addresses=127.0.0.1";
   if (options.input == "raw") {
     return "filesrc location=" + options.file +
            " ! rawvideoparse format=i420 width=1280 height=720 framerate=30/1 ! clocksync ! " +

@@ -77,9 +77,9 @@ void watch_rtp(Probe *probe) {
     while (gst_iterator_next(pads, &pad_item) == GST_ITERATOR_OK) {
       GstPad *pad = GST_PAD(g_value_get_object(&pad_item));
       GstCaps *caps = gst_pad_get_current_caps(pad);
-      const gchar *media =
-          caps != nullptr ? gst_structure_get_string(gst_caps_get_structure(caps, 0), "media")
-                          : nullptr;
+      const gchar *media = caps != nullptr
+                               ? gst_structure_get_string(gst_caps_get_structure(caps, 0), "media")
+                               : nullptr;
       if (media != nullptr && g_str_equal(media, "video") &&
           g_object_get_data(G_OBJECT(pad), "amsrtc-probe") == nullptr) {
         g_object_set_data(G_OBJECT(pad), "amsrtc-probe", probe);

@@ -90,13 +90,14 @@ std::string json_string(const std::string &text) {
 gboolean report(gpointer p) {
   auto *probe = static_cast<Probe *>(p);
   std::lock_guard<std::mutex> lock(probe->mutex);
-  std::string line = "{\"ms\":" + std::to_string((g_get_monotonic_time() - probe->started) / 1000) +
-                     ",\"pads\":{";
+  std::string line =
+      "{\"ms\":" + std::to_string((g_get_monotonic_time() - probe->started) / 1000) + ",\"pads\":{";
   bool first = true;
   for (const auto &[name, pad] : probe->pads) {
-    line += (first ? "" : ",") + json_string(name) + ":{\"buffers\":" + std::to_string(pad.buffers) +
-            ",\"width\":" + std::to_string(pad.width) + ",\"height\":" + std::to_string(pad.height) +
-            "}";
+    line += (first ? "" : ",") + json_string(name) +
+            ":{\"buffers\":" + std::to_string(pad.buffers) +
+            ",\"width\":" + std::to_string(pad.width) +
+            ",\"height\":" + std::to_string(pad.height) + "}";
     first = false;
   }
   line += "},\"errors\":" + json_string(probe->errors) + "}";

@@ -56,9 +56,9 @@ std::string encoders_in(StreamPipeline &p, const std::string &name) {
   GValue item = G_VALUE_INIT;
   while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
     GstElementFactory *factory = gst_element_get_factory(GST_ELEMENT(g_value_get_object(&item)));
-    const gchar *klass =
-        factory != nullptr ? gst_element_factory_get_metadata(factory, GST_ELEMENT_METADATA_KLASS)
-                           : nullptr;
+    const gchar *klass = factory != nullptr
+                             ? gst_element_factory_get_metadata(factory, GST_ELEMENT_METADATA_KLASS)
+                             : nullptr;
     if (klass != nullptr && g_strrstr(klass, "Encoder") != nullptr &&
         g_strrstr(klass, "Video") != nullptr) {
       found += std::string(GST_OBJECT_NAME(factory)) + " ";
@@ -248,7 +248,9 @@ TEST_F(StreamElements, H264FromAnRtspServerIsPassedThroughNotTranscoded) {
   pub.play();
   play->play();
   const bool flowing = wait_until(
-      [&] { return play->buffers("video_camera") >= 30 || !(pub.errors() + play->errors()).empty(); },
+      [&] {
+        return play->buffers("video_camera") >= 30 || !(pub.errors() + play->errors()).empty();
+      },
       20000);
   EXPECT_TRUE(flowing) << "publisher " << state(pub) << "\nplayer " << state(*play);
   EXPECT_EQ(pub.errors() + play->errors(), "");
@@ -277,8 +279,8 @@ TEST_F(StreamElements, ConferenceOfThreePipelinesWithALateJoinerAndALeave) {
   auto member = [&](const std::string &id) {
     return std::make_unique<StreamPipeline>(
         "amsrtcsink name=sink room=conf stream-id=" + id + server_property() + kVideo +
-        "! sink.video_0 " + kAudio + "! sink.audio_0 amsrtcsrc name=src room=conf stream-id=" +
-        id + server_property());
+        "! sink.video_0 " + kAudio + "! sink.audio_0 amsrtcsrc name=src room=conf stream-id=" + id +
+        server_property());
   };
   const std::vector<std::string> names = {"ann", "bob", "cid"};
   std::vector<std::unique_ptr<StreamPipeline>> people;
@@ -297,7 +299,8 @@ TEST_F(StreamElements, ConferenceOfThreePipelinesWithALateJoinerAndALeave) {
   };
   auto states = [&] {
     std::string text;
-    for (std::size_t i = 0; i < people.size(); ++i) text += names[i] + ": " + state(*people[i]) + "\n";
+    for (std::size_t i = 0; i < people.size(); ++i)
+      text += names[i] + ": " + state(*people[i]) + "\n";
     return text;
   };
   for (int i = 0; i < 2; ++i) {
@@ -318,10 +321,7 @@ TEST_F(StreamElements, ConferenceOfThreePipelinesWithALateJoinerAndALeave) {
   // cid leaves: the others' cid pads end (EOS) and go; ann and bob go on.
   people[2]->stop();
   ASSERT_TRUE(wait_until(
-      [&] {
-        return !people[0]->has_pad("video_cid") && !people[1]->has_pad("video_cid");
-      },
-      10000))
+      [&] { return !people[0]->has_pad("video_cid") && !people[1]->has_pad("video_cid"); }, 10000))
       << states();
   EXPECT_TRUE(people[0]->saw_eos("video_cid"));
   EXPECT_TRUE(people[1]->saw_eos("audio_cid"));
@@ -352,7 +352,9 @@ TEST_F(StreamElements, ServerKilledAndRestartedThePublisherReconnectsAndThePlaye
   ASSERT_EQ(restarted.port(), port);
   play->reset_counts();
   EXPECT_TRUE(wait_until(
-      [&] { return play->buffers("video_live") >= 30 || !(pub->errors() + play->errors()).empty(); },
+      [&] {
+        return play->buffers("video_live") >= 30 || !(pub->errors() + play->errors()).empty();
+      },
       10000))
       << "within 10 s of the restart\npublisher " << state(*pub) << "\nplayer " << state(*play)
       << restarted.stderr_text();
@@ -418,8 +420,8 @@ TEST_F(StreamElements, PlaybinPlaysAnAmsrtcUri) {
 TEST_F(StreamElements, PlayerStartedBeforeThePublisherWaitsForIt) {
   auto play = player("later");
   play->play();
-  ASSERT_TRUE(wait_until([&] { return !play->warnings().empty() || !play->errors().empty(); },
-                         10000));
+  ASSERT_TRUE(
+      wait_until([&] { return !play->warnings().empty() || !play->errors().empty(); }, 10000));
   EXPECT_NE(play->warnings().find("waiting for it"), std::string::npos) << play->warnings();
   EXPECT_EQ(play->errors(), "");
   auto pub = publisher("later");
@@ -432,8 +434,8 @@ TEST_F(StreamElements, PlayerStartedBeforeThePublisherWaitsForIt) {
 TEST_F(StreamElements, PublishingAStreamIdInUseIsAnErrorWithItsDefinition) {
   auto first = publisher("taken");
   first->play();
-  ASSERT_TRUE(wait_until([&] { return first->count_messages("amsrtc/publish-started") == 1; },
-                         15000))
+  ASSERT_TRUE(
+      wait_until([&] { return first->count_messages("amsrtc/publish-started") == 1; }, 15000))
       << state(*first);
   auto second = publisher("taken");
   second->play();
@@ -516,12 +518,13 @@ TEST_F(StreamElements, PublisherLowersItsBitrateUnderPacketLossAndRecovers) {
   loss.active = true;
   EXPECT_TRUE(wait_until(
       [&] { return latest_target_kbps(*pub) > 0 && latest_target_kbps(*pub) <= 1020; }, 30000))
-      << "target " << latest_target_kbps(*pub) << " kbit/s with 25% loss\n" << state(*pub)
-      << last_stats(*pub);
+      << "target " << latest_target_kbps(*pub) << " kbit/s with 25% loss\n"
+      << state(*pub) << last_stats(*pub);
   EXPECT_LE(encoder_kbps(), 1020u);
   loss.active = false;
   EXPECT_TRUE(wait_until([&] { return latest_target_kbps(*pub) == 1200; }, 30000))
-      << "target " << latest_target_kbps(*pub) << " kbit/s after the loss ended\n" << state(*pub);
+      << "target " << latest_target_kbps(*pub) << " kbit/s after the loss ended\n"
+      << state(*pub);
   EXPECT_EQ(encoder_kbps(), 1200u);
   EXPECT_EQ(pub->errors(), "");
   gst_object_unref(sink);

@@ -60,8 +60,8 @@ TEST_F(StreamUnits, SendStatsAddUpOutboundStreamsAndFindTheVideoSender) {
   // webrtcbin 1.22 calls every stream "audio": video is told by the
   // sender's 90 kHz clock.
   GstStructure *video_out = rtp_stats(GST_WEBRTC_STATS_OUTBOUND_RTP, "audio");
-  GstStructure *video_source = gst_structure_new("application/x-rtp-source-stats", "clock-rate",
-                                                 G_TYPE_INT, 90000, nullptr);
+  GstStructure *video_source =
+      gst_structure_new("application/x-rtp-source-stats", "clock-rate", G_TYPE_INT, 90000, nullptr);
   gst_structure_set(video_out, "ssrc", G_TYPE_UINT, 1234u, "gst-rtpsource-stats",
                     GST_TYPE_STRUCTURE, video_source, nullptr);
   gst_structure_free(video_source);
@@ -70,14 +70,14 @@ TEST_F(StreamUnits, SendStatsAddUpOutboundStreamsAndFindTheVideoSender) {
                     G_TYPE_UINT, 3u, "pli-count", G_TYPE_UINT, 2u, "fir-count", G_TYPE_UINT, 1u,
                     nullptr);
   GstStructure *audio_out = rtp_stats(GST_WEBRTC_STATS_OUTBOUND_RTP, "audio");
-  gst_structure_set(audio_out, "bytes-sent", G_TYPE_UINT64, G_GUINT64_CONSTANT(500),
-                    "packets-sent", G_TYPE_UINT64, G_GUINT64_CONSTANT(5), nullptr);
+  gst_structure_set(audio_out, "bytes-sent", G_TYPE_UINT64, G_GUINT64_CONSTANT(500), "packets-sent",
+                    G_TYPE_UINT64, G_GUINT64_CONSTANT(5), nullptr);
   GstStructure *video_in = rtp_stats(GST_WEBRTC_STATS_REMOTE_INBOUND_RTP, "video");
-  gst_structure_set(video_in, "packets-lost", G_TYPE_INT, 4, "fraction-lost", G_TYPE_DOUBLE,
-                    0.25, "round-trip-time", G_TYPE_DOUBLE, 0.012, nullptr);
-  GstStructure *all = gst_structure_new("application/x-webrtc-stats", "out-v",
-                                        GST_TYPE_STRUCTURE, video_out, "out-a", GST_TYPE_STRUCTURE,
-                                        audio_out, "in-v", GST_TYPE_STRUCTURE, video_in, nullptr);
+  gst_structure_set(video_in, "packets-lost", G_TYPE_INT, 4, "fraction-lost", G_TYPE_DOUBLE, 0.25,
+                    "round-trip-time", G_TYPE_DOUBLE, 0.012, nullptr);
+  GstStructure *all = gst_structure_new("application/x-webrtc-stats", "out-v", GST_TYPE_STRUCTURE,
+                                        video_out, "out-a", GST_TYPE_STRUCTURE, audio_out, "in-v",
+                                        GST_TYPE_STRUCTURE, video_in, nullptr);
   const SendStats stats = read_send_stats(all);
   EXPECT_EQ(stats.bytes_sent, 1500u);
   EXPECT_EQ(stats.packets_sent, 15u);

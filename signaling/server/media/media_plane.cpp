@@ -64,8 +64,7 @@ bool MediaPlane::start(std::string &error) {
   g_signal_connect(pipeline_, "deep-element-added",
                    G_CALLBACK(+[](GstBin *, GstBin *, GstElement *element, gpointer) {
                      GstElementFactory *factory = gst_element_get_factory(element);
-                     if (factory != nullptr &&
-                         g_str_equal(GST_OBJECT_NAME(factory), "clocksync")) {
+                     if (factory != nullptr && g_str_equal(GST_OBJECT_NAME(factory), "clocksync")) {
                        g_object_set(element, "sync", FALSE, nullptr);
                      }
                    }),
