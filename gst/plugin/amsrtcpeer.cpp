@@ -44,14 +44,15 @@ GST_DEBUG_CATEGORY(amsrtc_peer_debug);
 namespace {
 
 using amsrtc::plugin::ice_policy_get_type;
+using amsrtc::plugin::InputTracks;
 using amsrtc::plugin::join_list;
 using amsrtc::plugin::LocalTrack;
 using amsrtc::plugin::PeerController;
 using amsrtc::plugin::PeerSettings;
 using amsrtc::plugin::SendSettings;
 using amsrtc::plugin::split_list;
-using amsrtc::plugin::VideoCodec;
 using amsrtc::plugin::video_codec_get_type;
+using amsrtc::plugin::VideoCodec;
 
 constexpr const char *kDefaultServer = "ws://127.0.0.1:5080/WebRTCAppEE/websocket";
 constexpr guint kDefaultVideoBitrate = 1500;
@@ -95,10 +96,7 @@ struct GstAmsRtcPeerPriv {
   PeerSettings settings;
   SendSettings send;
 
-  std::mutex tracks_mutex;
-  std::vector<LocalTrack> tracks;
-  guint next_video = 0;
-  guint next_audio = 0;
+  InputTracks inputs;
 
   std::mutex controller_mutex;                 // guards `controller` for send-data
   std::unique_ptr<PeerController> controller;  // between PLAYING and READY
@@ -128,25 +126,14 @@ void post_peer_message(GstAmsRtcPeer *self, const char *name, const std::string 
 static GstPad *gst_ams_rtc_peer_request_new_pad(GstElement *element, GstPadTemplate *templ,
                                                 const gchar *, const GstCaps *) {
   auto *self = GST_AMS_RTC_PEER(element);
-  const bool audio = g_str_has_prefix(GST_PAD_TEMPLATE_NAME_TEMPLATE(templ), "audio");
-  guint index;
-  {
-    std::lock_guard<std::mutex> lock(priv(self)->tracks_mutex);
-    index = audio ? priv(self)->next_audio++ : priv(self)->next_video++;
-  }
-  const std::string name = std::string(audio ? "audio_" : "video_") + std::to_string(index);
   LocalTrack track;
-  GstPad *pad = amsrtc::plugin::add_input_track(
-      element, templ, name,
+  GstPad *pad = amsrtc::plugin::request_input_track(
+      element, templ, priv(self)->inputs,
       [self] {
         std::lock_guard<std::mutex> lock(priv(self)->settings_mutex);
         return priv(self)->send;
       },
       track);
-  {
-    std::lock_guard<std::mutex> lock(priv(self)->tracks_mutex);
-    priv(self)->tracks.push_back(track);
-  }
   if (priv(self)->controller) priv(self)->controller->add_track(track);
   return pad;
 }
@@ -209,8 +196,8 @@ static GstStateChangeReturn gst_ams_rtc_peer_change_state(GstElement *element,
                 g_signal_emit(self, signals[SIGNAL_DATA_RECEIVED], 0, peer.c_str(), text.c_str());
               }});
       {
-        std::lock_guard<std::mutex> lock(priv(self)->tracks_mutex);
-        for (const LocalTrack &track : priv(self)->tracks) controller->add_track(track);
+        std::lock_guard<std::mutex> lock(priv(self)->inputs.mutex);
+        for (const LocalTrack &track : priv(self)->inputs.tracks) controller->add_track(track);
       }
       if (!controller->start()) return GST_STATE_CHANGE_FAILURE;
       std::lock_guard<std::mutex> lock(priv(self)->controller_mutex);

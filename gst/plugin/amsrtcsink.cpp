@@ -53,6 +53,7 @@ GST_DEBUG_CATEGORY(amsrtc_sink_debug);
 
 namespace {
 
+using amsrtc::plugin::InputTracks;
 using amsrtc::plugin::LocalTrack;
 using amsrtc::plugin::RoomStyle;
 using amsrtc::plugin::SendSettings;
@@ -96,13 +97,10 @@ struct GstAmsRtcSinkPriv {
   StreamSettings settings;
   SendSettings send;
 
-  std::mutex tracks_mutex;
-  std::vector<LocalTrack> tracks;
-  guint next_video = 0;
-  guint next_audio = 0;
+  InputTracks inputs;  // inputs.mutex also guards inputs_at_eos
   guint inputs_at_eos = 0;
 
-  std::mutex controller_mutex;  // guards `controller` for the stats property
+  std::mutex controller_mutex;                   // guards `controller` for the stats property
   std::unique_ptr<StreamController> controller;  // between PLAYING and READY
 };
 
@@ -141,8 +139,8 @@ GstPadProbeReturn on_input_eos(GstPad *, GstPadProbeInfo *info, gpointer self_pt
   auto *self = GST_AMS_RTC_SINK(self_ptr);
   bool all = false;
   {
-    std::lock_guard<std::mutex> lock(priv(self)->tracks_mutex);
-    all = ++priv(self)->inputs_at_eos >= priv(self)->tracks.size();
+    std::lock_guard<std::mutex> lock(priv(self)->inputs.mutex);
+    all = ++priv(self)->inputs_at_eos >= priv(self)->inputs.tracks.size();
   }
   if (all) {
     GST_INFO_OBJECT(self, "every input reached EOS: stopping the stream");
@@ -170,26 +168,15 @@ GstPadProbeReturn on_input_eos(GstPad *, GstPadProbeInfo *info, gpointer self_pt
 static GstPad *gst_ams_rtc_sink_request_new_pad(GstElement *element, GstPadTemplate *templ,
                                                 const gchar *, const GstCaps *) {
   auto *self = GST_AMS_RTC_SINK(element);
-  const bool audio = g_str_has_prefix(GST_PAD_TEMPLATE_NAME_TEMPLATE(templ), "audio");
-  guint index;
-  {
-    std::lock_guard<std::mutex> lock(priv(self)->tracks_mutex);
-    index = audio ? priv(self)->next_audio++ : priv(self)->next_video++;
-  }
-  const std::string name = std::string(audio ? "audio_" : "video_") + std::to_string(index);
   LocalTrack track;
-  GstPad *pad = amsrtc::plugin::add_input_track(
-      element, templ, name,
+  GstPad *pad = amsrtc::plugin::request_input_track(
+      element, templ, priv(self)->inputs,
       [self] {
         std::lock_guard<std::mutex> lock(priv(self)->settings_mutex);
         return priv(self)->send;
       },
       track);
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_input_eos, self, nullptr);
-  {
-    std::lock_guard<std::mutex> lock(priv(self)->tracks_mutex);
-    priv(self)->tracks.push_back(track);
-  }
   return pad;
 }
 
@@ -202,7 +189,7 @@ static GstStateChangeReturn gst_ams_rtc_sink_change_state(GstElement *element,
                                                           GstStateChange transition) {
   auto *self = GST_AMS_RTC_SINK(element);
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
-    std::lock_guard<std::mutex> lock(priv(self)->tracks_mutex);
+    std::lock_guard<std::mutex> lock(priv(self)->inputs.mutex);
     priv(self)->inputs_at_eos = 0;
   }
   GstStateChangeReturn ret =
@@ -243,13 +230,13 @@ static GstStateChangeReturn gst_ams_rtc_sink_change_state(GstElement *element,
               },
               [self](unsigned kbps) { set_encoder_bitrate(self, kbps); }});
       {
-        std::lock_guard<std::mutex> tracks_lock(priv(self)->tracks_mutex);
-        if (priv(self)->tracks.empty()) {
+        std::lock_guard<std::mutex> tracks_lock(priv(self)->inputs.mutex);
+        if (priv(self)->inputs.tracks.empty()) {
           GST_ELEMENT_ERROR(self, CORE, PAD, ("Nothing to publish."),
                             ("link something to a video_%%u or audio_%%u pad"));
           return GST_STATE_CHANGE_FAILURE;
         }
-        for (const LocalTrack &track : priv(self)->tracks) controller->add_track(track);
+        for (const LocalTrack &track : priv(self)->inputs.tracks) controller->add_track(track);
       }
       if (!controller->start()) return GST_STATE_CHANGE_FAILURE;
       priv(self)->controller = std::move(controller);

@@ -69,4 +69,19 @@ GstPad *add_input_track(GstElement *element, GstPadTemplate *templ, const std::s
   return pad;
 }
 
+GstPad *request_input_track(GstElement *element, GstPadTemplate *templ, InputTracks &inputs,
+                            std::function<SendSettings()> send_settings, LocalTrack &track) {
+  const bool audio = g_str_has_prefix(GST_PAD_TEMPLATE_NAME_TEMPLATE(templ), "audio");
+  guint index;
+  {
+    std::lock_guard<std::mutex> lock(inputs.mutex);
+    index = audio ? inputs.next_audio++ : inputs.next_video++;
+  }
+  const std::string name = std::string(audio ? "audio_" : "video_") + std::to_string(index);
+  GstPad *pad = add_input_track(element, templ, name, std::move(send_settings), track);
+  std::lock_guard<std::mutex> lock(inputs.mutex);
+  inputs.tracks.push_back(track);
+  return pad;
+}
+
 }  // namespace amsrtc::plugin

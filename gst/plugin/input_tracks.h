@@ -10,7 +10,9 @@
 #include <gst/gst.h>
 
 #include <functional>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "media_chains.h"
 
@@ -28,5 +30,20 @@ struct LocalTrack {
 // element) and fills `track`.
 GstPad *add_input_track(GstElement *element, GstPadTemplate *templ, const std::string &name,
                         std::function<SendSettings()> send_settings, LocalTrack &track);
+
+// A sending element's inputs: the tracks requested so far and the next
+// index of each kind. `mutex` also guards what the element keeps beside them.
+struct InputTracks {
+  std::mutex mutex;
+  std::vector<LocalTrack> tracks;
+  guint next_video = 0;
+  guint next_audio = 0;
+};
+
+// A request for a pad of `templ` (video_%u or audio_%u): adds the next
+// input of that kind (add_input_track) and records it in `inputs`. Returns
+// the pad and fills `track`.
+GstPad *request_input_track(GstElement *element, GstPadTemplate *templ, InputTracks &inputs,
+                            std::function<SendSettings()> send_settings, LocalTrack &track);
 
 }  // namespace amsrtc::plugin
