@@ -685,6 +685,7 @@ void StreamController::expose_pad(GstPad *webrtc_pad) {
     GstPad *sink = gst_element_get_static_pad(chain, "sink");
     gst_pad_link(webrtc_pad, sink);
     gst_object_unref(sink);
+    track_exposed();  // no pad will come for it: don't keep playbin waiting
     return;
   }
   add_to_bin(chain);
@@ -708,7 +709,6 @@ void StreamController::expose_pad(GstPad *webrtc_pad) {
       gst_object_ref(ghost), gst_object_unref);
   gst_object_unref(chain_src);
   gst_pad_set_active(ghost, TRUE);
-  bool all_exposed = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto output = std::make_unique<Output>();
@@ -716,14 +716,27 @@ void StreamController::expose_pad(GstPad *webrtc_pad) {
     output->chain = chain;
     output->ghost = ghost;
     outputs_.push_back(std::move(output));
-    if (!no_more_pads_ && expected_pads_ != 0 && outputs_.size() >= expected_pads_) {
-      no_more_pads_ = all_exposed = true;
-    }
   }
   GST_INFO_OBJECT(bin_, "new src pad %s (%s)", name.c_str(), description.c_str());
   gst_element_add_pad(GST_ELEMENT(bin_), ghost);
-  // Every track of the first offer has its pad: playbin and decodebin wait
-  // for this before they go on.
+  track_exposed();
+}
+
+void StreamController::track_exposed() {
+  // Counted after gst_element_add_pad, not when the output is recorded:
+  // tracks arrive on their own streaming threads, and no-more-pads posted
+  // while another track's pad is still on its way makes playbin play
+  // without that track (it links only the pads it has by then).
+  bool all_exposed = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++exposed_tracks_;
+    if (!no_more_pads_ && expected_pads_ != 0 && exposed_tracks_ >= expected_pads_) {
+      no_more_pads_ = all_exposed = true;
+    }
+  }
+  // Every track of the first offer has its pad (or was dropped): playbin and
+  // decodebin wait for this before they go on.
   if (all_exposed) gst_element_no_more_pads(GST_ELEMENT(bin_));
 }
 

@@ -118,6 +118,7 @@ class StreamController {
 
   static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer self);
   void expose_pad(GstPad *webrtc_pad);
+  void track_exposed();  // play: posts no-more-pads after the first offer's last track
   void end_outputs_not_in(const std::vector<std::string> &active_mids);
   void end_output(Output &output);
   void schedule_stats();
@@ -136,7 +137,8 @@ class StreamController {
   std::shared_ptr<Session> session_;
   std::vector<std::unique_ptr<Output>> outputs_;  // play: kept across sessions
   protocol::IdMapping id_mapping_;                // play: mid -> track id, from the offers
-  unsigned expected_pads_ = 0;  // play: sending m-lines of the first offer (no-more-pads)
+  unsigned expected_pads_ = 0;   // play: sending m-lines of the first offer (no-more-pads)
+  unsigned exposed_tracks_ = 0;  // play: tracks whose pad was added (or that were dropped)
   bool no_more_pads_ = false;
   unsigned attempts_ = 0;            // restarts since the last media flowed
   bool waiting_for_stream_ = false;  // play: no_stream_exist, waiting for streaming_started
