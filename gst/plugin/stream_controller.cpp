@@ -248,6 +248,7 @@ void StreamController::on_connected(bool reconnected) {
     });
     return;
   }
+  GST_INFO_OBJECT(bin_, "connected to the signaling server");
   request_stream();
 }
 
@@ -275,6 +276,8 @@ void StreamController::request_stream() {
         (track.kind == "video" ? publish.video : publish.audio) = true;
       }
     }
+    GST_INFO_OBJECT(bin_, "publishing %s (video %d, audio %d)", publish.stream_id.c_str(),
+                    publish.video, publish.audio);
     send(publish);
     return;
   }
@@ -284,6 +287,7 @@ void StreamController::request_stream() {
   play.room = settings_.room;
   // In a room our own stream id is the one not to get back (§3.6).
   if (!settings_.room.empty()) play.user_publish_id = settings_.stream_id;
+  GST_INFO_OBJECT(bin_, "playing %s", play.stream_id.c_str());
   send(play);
 }
 
@@ -296,10 +300,14 @@ void StreamController::on_message(const proto::Message &message) {
     // before describes a codec without its details.
     auto session = ensure_session();
     if (!session || !session->peer) return;
+    unsigned without_caps = 0;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       session->offer_wanted = true;
+      without_caps = session->branches_without_caps;
     }
+    GST_INFO_OBJECT(bin_, "the server takes the publish: offering once %u more track(s) have caps",
+                    without_caps);
     maybe_offer(session);
   } else if (const auto *config = std::get_if<proto::TakeConfiguration>(&message)) {
     if (config->stream_id != wire_stream_id()) return;
@@ -370,6 +378,7 @@ void StreamController::on_notification(const proto::Notification &notification) 
     case proto::NotificationKind::kPublishStarted:
       if (!publishing() || !ours) break;
       attempts_ = 0;
+      GST_INFO_OBJECT(bin_, "publish_started");
       post("amsrtc/publish-started");
       schedule_stats();
       break;
@@ -379,6 +388,7 @@ void StreamController::on_notification(const proto::Notification &notification) 
     case proto::NotificationKind::kPlayStarted:
       if (publishing() || !ours) break;
       attempts_ = 0;
+      GST_INFO_OBJECT(bin_, "play_started");
       post("amsrtc/play-started");
       break;
     case proto::NotificationKind::kPlayFinished: {
@@ -572,6 +582,7 @@ void StreamController::maybe_offer(const std::shared_ptr<Session> &session) {
     }
     session->offered = true;
   }
+  GST_INFO_OBJECT(bin_, "every track has caps: offering");
   // No data channel: nothing in amsrtcsink would use it, and an SCTP
   // association costs a timer thread waking every 10 ms (8 % of a
   // passed-through publish's CPU, docs/benchmarks.md).

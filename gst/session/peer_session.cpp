@@ -134,6 +134,7 @@ void on_description_created(std::shared_ptr<PeerSession::Impl> impl, GstPromise 
     if (type == proto::SdpType::kOffer) impl->offered_codecs = offered_codecs(*media);
     impl->local_media = std::move(*media);
   }
+  GST_INFO_OBJECT(impl->webrtc, "local %s: %zu m-lines", field, impl->local_media.size());
   GST_LOG_OBJECT(impl->webrtc, "local %s:\n%s", field, text.c_str());
   // Sent only once set: candidates (which name our mids) follow it.
   auto *pending = new std::pair<proto::SdpType, std::string>(type, text);
@@ -292,8 +293,14 @@ static void on_connection_state(GstElement *webrtc, GParamSpec *, gpointer weak)
     if (impl && impl->callbacks.on_connection_failed) impl->callbacks.on_connection_failed();
     return;
   }
-  if (state != GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) return;
-  GST_DEBUG_OBJECT(webrtc, "connected: asking our encoders for a keyframe");
+  if (state != GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+    GEnumClass *states = G_ENUM_CLASS(g_type_class_ref(GST_TYPE_WEBRTC_PEER_CONNECTION_STATE));
+    const GEnumValue *value = g_enum_get_value(states, state);
+    GST_INFO_OBJECT(webrtc, "connection %s", value != nullptr ? value->value_nick : "?");
+    g_type_class_unref(states);
+    return;
+  }
+  GST_INFO_OBJECT(webrtc, "connected: asking our encoders for a keyframe");
   for (GstPad *feeder : feeding_pads(webrtc)) {
     // An upstream event sent to a src pad travels up through its element.
     gst_pad_send_event(feeder,
@@ -562,7 +569,7 @@ void when_media_described(const std::shared_ptr<PeerSession::Impl> &impl,
     impl->pending_description = std::move(action);
   }
   if (media_described(impl->webrtc)) return describe_now(impl);
-  GST_DEBUG_OBJECT(impl->webrtc, "waiting for the caps of our media before describing it");
+  GST_INFO_OBJECT(impl->webrtc, "waiting for the caps of our media before describing it");
   for (GstPad *feeder : feeding_pads(impl->webrtc)) {
     gst_pad_add_probe(
         feeder, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
@@ -714,6 +721,8 @@ void PeerSession::set_remote_description(proto::SdpType type, const std::string 
     gst_sdp_message_free(message);
     return impl_->error("the remote description is not SDP");
   }
+  GST_INFO_OBJECT(impl_->webrtc, "remote %s received",
+                  type == proto::SdpType::kOffer ? "offer" : "answer");
   GST_LOG_OBJECT(impl_->webrtc, "remote %s:\n%s",
                  type == proto::SdpType::kOffer ? "offer" : "answer", sdp.c_str());
   {

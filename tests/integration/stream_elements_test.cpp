@@ -453,7 +453,7 @@ TEST_F(StreamElements, PublishingAStreamIdInUseIsAnErrorWithItsDefinition) {
   first->play();
   ASSERT_TRUE(
       wait_until([&] { return first->count_messages("amsrtc/publish-started") == 1; }, 15000))
-      << state(*first);
+      << state(*first) << server.stderr_text();
   auto second = publisher("taken");
   second->play();
   ASSERT_TRUE(wait_until([&] { return !second->errors().empty(); }, 10000)) << state(*second);
