@@ -87,14 +87,16 @@ int main(int argc, char **argv) {
     g_printerr("amsrtc-server: %s\n", error.c_str());
     return 1;
   }
-  // The first stdout line: scripts and tests read the URL (and port) here.
-  std::printf("listening %s\n", server.url().c_str());
-  std::fflush(stdout);
-
+  // SIGTERM stops gracefully from the moment the URL is out: a script (or
+  // test) that stops the server right after reading it must not find the
+  // default action, which kills it mid-way.
   GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
   App app{loop, &server};
   g_unix_signal_add(SIGINT, on_stop_signal, &app);
   g_unix_signal_add(SIGTERM, on_stop_signal, &app);
+  // The first stdout line: scripts and tests read the URL (and port) here.
+  std::printf("listening %s\n", server.url().c_str());
+  std::fflush(stdout);
   g_main_loop_run(loop);
   g_main_loop_unref(loop);
   return 0;
