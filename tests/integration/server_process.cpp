@@ -31,12 +31,6 @@ ServerProcess::ServerProcess(const std::vector<std::string> &extra_args,
   g_autoptr(GSubprocessLauncher) launcher =
       g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_stderr_file_path(launcher, stderr_path_.c_str());
-  // The sanitizer build checks the server for leaks (it exits non-zero on
-  // one) while the test process itself, full of GStreamer's one-time
-  // allocations, does not: see tests/integration/meson.build.
-  if (const char *server_asan = std::getenv("AMSRTC_SERVER_ASAN_OPTIONS")) {
-    g_subprocess_launcher_setenv(launcher, "ASAN_OPTIONS", server_asan, TRUE);
-  }
   for (const auto &[name, value] : extra_env) {
     g_subprocess_launcher_setenv(launcher, name.c_str(), value.c_str(), TRUE);
   }
