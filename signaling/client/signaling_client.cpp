@@ -24,6 +24,9 @@ struct SignalingClient::Impl {
   std::mutex queue_mutex;
   std::deque<std::string> queue;  // encoded, waiting for an open socket
   std::atomic<bool> stopped{false};
+  // Set before the thread starts: on loopback the thread can connect and call
+  // on_connected, whose callback sends, before g_thread_new returns `thread`.
+  std::atomic<bool> running{false};
   std::atomic<unsigned> connects{0};
 
   // Only touched on the client thread.
@@ -245,12 +248,13 @@ bool SignalingClient::start() {
   impl_->stopped = false;
   impl_->context = g_main_context_new();
   impl_->loop = g_main_loop_new(impl_->context, FALSE);
+  impl_->running = true;
   impl_->thread = g_thread_new("amsrtc-signal", Impl::run, impl_.get());
   return true;
 }
 
 void SignalingClient::send(protocol::Message message) {
-  if (impl_->thread == nullptr || impl_->stopped) return;
+  if (!impl_->running || impl_->stopped) return;
   std::string text = protocol::encode(message);
   {
     std::lock_guard<std::mutex> lock(impl_->queue_mutex);
@@ -279,6 +283,7 @@ void SignalingClient::stop() {
       impl_.get());
   g_thread_join(impl_->thread);
   impl_->thread = nullptr;
+  impl_->running = false;
   g_main_loop_unref(impl_->loop);
   impl_->loop = nullptr;
   g_main_context_unref(impl_->context);

@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -109,6 +110,33 @@ TEST(SignalingClient, SeveralSessionsOnOneSocketInOrder) {
   }
   EXPECT_EQ(recorder.connected, 1);
   EXPECT_EQ(client.connect_count(), 1u);
+}
+
+// What the elements do: send from on_connected, on the client's thread. The
+// thread can get there before start() has returned; nothing may be dropped.
+// (The race needs start()'s thread to be descheduled at the wrong moment, so
+// this checks the contract on 30 clients rather than forcing the race.)
+TEST(SignalingClient, AMessageSentFromOnConnectedIsDelivered) {
+  ServerProcess server;
+  constexpr int kClients = 30;
+  std::vector<std::unique_ptr<Recorder>> recorders;
+  std::vector<std::unique_ptr<SignalingClient>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    recorders.push_back(std::make_unique<Recorder>());
+    auto callbacks = recorders.back()->callbacks();
+    auto slot = std::make_shared<std::atomic<SignalingClient *>>(nullptr);
+    callbacks.on_connected = [slot, i](bool) {
+      if (SignalingClient *client = slot->load()) client->send(join("early" + std::to_string(i)));
+    };
+    clients.push_back(
+        std::make_unique<SignalingClient>(config_for(server.websocket_url()), callbacks));
+    slot->store(clients.back().get());
+    ASSERT_TRUE(clients.back()->start());
+  }
+  for (int i = 0; i < kClients; ++i) {
+    EXPECT_TRUE(wait_until([&] { return recorders[i]->count("joined") == 1; }, 5000))
+        << "client " << i;
+  }
 }
 
 TEST(SignalingClient, KeepaliveKeepsAHealthySocket) {
