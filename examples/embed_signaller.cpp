@@ -11,6 +11,7 @@
 //   gst-launch-1.0 amsrtcpeer stream-id=call1 video-codec=vp8 ...
 #include <glib-unix.h>
 #include <gst/gst.h>
+#include <openssl/crypto.h>
 
 #include <string>
 
@@ -120,6 +121,9 @@ gboolean on_interrupt(gpointer loop) {
 }  // namespace
 
 int main(int argc, char **argv) {
+  // webrtcbin's DTLS uses OpenSSL, whose exit-time cleanup can race with
+  // GStreamer's pooled threads and crash the exit; skip it (docs/elements.md).
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
   gst_init(&argc, &argv);
   if (argc < 3) {
     g_printerr("usage: %s ws://host:port/App/websocket STREAM_ID\n", argv[0]);

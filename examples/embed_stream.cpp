@@ -7,6 +7,7 @@
 //   amsrtc-embed-stream ws://127.0.0.1:5080/WebRTCAppEE/websocket cam1 [SECONDS] [ROOM]
 #include <glib-unix.h>
 #include <gst/gst.h>
+#include <openssl/crypto.h>
 
 #include <atomic>
 #include <cstdio>
@@ -101,6 +102,9 @@ gboolean print_frames(gpointer data) {
 }  // namespace
 
 int main(int argc, char **argv) {
+  // webrtcbin's DTLS uses OpenSSL, whose exit-time cleanup can race with
+  // GStreamer's pooled threads and crash the exit; skip it (docs/elements.md).
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
   gst_init(&argc, &argv);
   if (argc < 3) {
     g_printerr("usage: %s SERVER_URL STREAM_ID [SECONDS] [ROOM]\n", argv[0]);
@@ -145,11 +149,20 @@ int main(int argc, char **argv) {
   g_timeout_add_seconds(1, print_frames, &app);
   if (seconds > 0) {
     g_timeout_add_seconds(
-        seconds, [](gpointer loop) { g_main_loop_quit(static_cast<GMainLoop *>(loop)); return G_SOURCE_REMOVE; },
+        seconds,
+        [](gpointer loop) {
+          g_main_loop_quit(static_cast<GMainLoop *>(loop));
+          return G_SOURCE_REMOVE;
+        },
         app.loop);
   }
-  g_unix_signal_add(SIGINT, [](gpointer loop) { g_main_loop_quit(static_cast<GMainLoop *>(loop)); return G_SOURCE_REMOVE; },
-                    app.loop);
+  g_unix_signal_add(
+      SIGINT,
+      [](gpointer loop) {
+        g_main_loop_quit(static_cast<GMainLoop *>(loop));
+        return G_SOURCE_REMOVE;
+      },
+      app.loop);
   gst_element_set_state(app.pipeline, GST_STATE_PLAYING);
   g_main_loop_run(app.loop);
   gst_element_set_state(app.pipeline, GST_STATE_NULL);

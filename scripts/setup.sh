@@ -16,6 +16,8 @@ packages=(
   gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav gstreamer1.0-tools
   # signaling: WebSocket and JSON
   libsoup-3.0-dev libjson-glib-dev glib-networking
+  # OpenSSL's headers: the server turns off its exit-time cleanup (main.cpp)
+  libssl-dev
   # tests
   libgtest-dev libgmock-dev iproute2 util-linux python3 openssl
   # an RTSP server inside the tests (H.264 passed through by amsrtcsink)

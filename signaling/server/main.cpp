@@ -1,5 +1,6 @@
 // amsrtc-server: the signaling server. See docs/server.md.
 #include <glib-unix.h>
+#include <openssl/crypto.h>
 
 #include <cstdio>
 #include <memory>
@@ -62,6 +63,12 @@ amsrtc::session::IceSettings media_ice(const amsrtc::server::ServerOptions &opti
 }  // namespace
 
 int main(int argc, char **argv) {
+  // OpenSSL (used by webrtcbin's DTLS) frees its global state from an atexit
+  // handler, while GStreamer's pooled streaming threads may still be exiting
+  // and running OpenSSL's per-thread cleanup against that state: a rare
+  // SIGSEGV in OPENSSL_cleanup after a clean SIGTERM (seen in CI). The process
+  // is ending anyway; skip that cleanup. Must precede any other OpenSSL use.
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
   // Logs go to stderr: stdout carries only the "listening URL" line.
   g_log_writer_default_set_use_stderr(TRUE);
   amsrtc::server::ServerOptions options;
