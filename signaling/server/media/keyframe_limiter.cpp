@@ -55,8 +55,8 @@ GstPadProbeReturn on_upstream_event(GstPad *, GstPadProbeInfo *info, gpointer da
   return GST_PAD_PROBE_DROP;
 }
 
-// The publisher's packets, on its streaming thread: the clock for a
-// deferred request.
+// The publisher's packets (a video frame's as one list), on its streaming
+// thread: the clock for a deferred request.
 GstPadProbeReturn on_buffer(GstPad *pad, GstPadProbeInfo *, gpointer data) {
   if (!(*static_cast<Shared *>(data))->deferred_due()) return GST_PAD_PROBE_OK;
   GstPad *publisher = gst_pad_get_peer(pad);
@@ -75,8 +75,10 @@ void limit_keyframe_requests(GstPad *tee_sink, GstClockTime interval) {
   auto limiter = std::make_shared<Limiter>(interval);
   gst_pad_add_probe(tee_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event,
                     new Shared(limiter), free_shared);
-  gst_pad_add_probe(tee_sink, GST_PAD_PROBE_TYPE_BUFFER, on_buffer, new Shared(limiter),
-                    free_shared);
+  gst_pad_add_probe(tee_sink,
+                    static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
+                                                 GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                    on_buffer, new Shared(limiter), free_shared);
 }
 
 }  // namespace amsrtc::server::media

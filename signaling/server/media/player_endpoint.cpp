@@ -191,7 +191,8 @@ void PlayerEndpoint::link(const std::string &source, const std::shared_ptr<Track
   // reaches a sink pad before its transceiver is negotiated, and releasing
   // it races with negotiation (a track of one player in ten never started).
   gst_pad_add_probe(
-      link.tee_pad, GST_PAD_PROBE_TYPE_BUFFER,
+      link.tee_pad,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
       [](GstPad *, GstPadProbeInfo *, gpointer data) -> GstPadProbeReturn {
         const auto &gate = *static_cast<std::shared_ptr<Link::Gate> *>(data);
         return gate->negotiated && gate->enabled ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;

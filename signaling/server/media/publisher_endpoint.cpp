@@ -8,6 +8,7 @@
 #include "data_channel.h"
 #include "forwarded_codecs.h"
 #include "frame_size.h"
+#include "frame_batcher.h"
 #include "keyframe_limiter.h"
 
 GST_DEBUG_CATEGORY_EXTERN(amsrtc_sfu_debug);
@@ -189,8 +190,19 @@ void PublisherEndpoint::add_track(GstPad *pad) {
   gst_bin_add(pipeline_, track->tee);
   gst_element_sync_state_with_parent(track->tee);
   GstPad *tee_sink = gst_element_get_static_pad(track->tee, "sink");
-  gst_pad_link(pad, tee_sink);
   limit_keyframe_requests(tee_sink, kKeyframeRequestInterval);
+  if (track->kind == "video") {
+    // A frame's packets reach the players as one list (frame_batcher.h).
+    track->batcher = GST_ELEMENT(gst_object_ref_sink(make_frame_batcher()));
+    gst_bin_add(pipeline_, track->batcher);
+    gst_element_sync_state_with_parent(track->batcher);
+    gst_element_link(track->batcher, track->tee);
+    GstPad *batcher_sink = gst_element_get_static_pad(track->batcher, "sink");
+    gst_pad_link(pad, batcher_sink);
+    gst_object_unref(batcher_sink);
+  } else {
+    gst_pad_link(pad, tee_sink);
+  }
   gst_object_unref(tee_sink);
 
   Weak weak = weak_from_this();
@@ -298,6 +310,10 @@ void PublisherEndpoint::stop() {
     created.swap(created_tracks_);
   }
   for (const auto &track : created) {
+    if (track->batcher != nullptr) {
+      gst_element_set_state(track->batcher, GST_STATE_NULL);
+      gst_bin_remove(pipeline_, track->batcher);
+    }
     gst_element_set_state(track->tee, GST_STATE_NULL);
     gst_bin_remove(pipeline_, track->tee);
   }

@@ -1,4 +1,5 @@
-// One track a publisher sends to the SFU: webrtcbin's src pad -> tee, from
+// One track a publisher sends to the SFU: webrtcbin's src pad -> (video: a
+// frame batcher, frame_batcher.h) -> tee, from
 // which every player's branch takes the RTP packets as they are (never
 // decoded). Created on the main context when the track's first packet has
 // passed, so its caps are known.
@@ -16,6 +17,7 @@ struct Track {
   std::string kind;  // "audio" or "video"
   std::string encoding;  // "VP8", "H264", "opus", ...
   GstElement *tee = nullptr;  // owned by the pipeline; the ref below keeps it
+  GstElement *batcher = nullptr;  // video only; held as tee is
   GstCaps *caps = nullptr;    // the RTP caps the publisher's packets carry (owned)
   // The codec as the publisher's offer described it (fmtp included, which
   // webrtcbin leaves out of the receiving pad's caps). Owned; may be null.
@@ -33,6 +35,7 @@ struct Track {
     if (caps != nullptr) gst_caps_unref(caps);
     if (offered_caps != nullptr) gst_caps_unref(offered_caps);
     if (tee != nullptr) gst_object_unref(tee);
+    if (batcher != nullptr) gst_object_unref(batcher);
   }
 };
 
