@@ -99,6 +99,12 @@ gboolean print_frames(gpointer data) {
   return G_SOURCE_CONTINUE;
 }
 
+// The end of the run (SECONDS elapsed) or Ctrl-C.
+gboolean quit_loop(gpointer loop) {
+  g_main_loop_quit(static_cast<GMainLoop *>(loop));
+  return G_SOURCE_REMOVE;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -147,22 +153,8 @@ int main(int argc, char **argv) {
   gst_bus_add_watch(bus, on_bus, &app);
   gst_object_unref(bus);
   g_timeout_add_seconds(1, print_frames, &app);
-  if (seconds > 0) {
-    g_timeout_add_seconds(
-        seconds,
-        [](gpointer loop) {
-          g_main_loop_quit(static_cast<GMainLoop *>(loop));
-          return G_SOURCE_REMOVE;
-        },
-        app.loop);
-  }
-  g_unix_signal_add(
-      SIGINT,
-      [](gpointer loop) {
-        g_main_loop_quit(static_cast<GMainLoop *>(loop));
-        return G_SOURCE_REMOVE;
-      },
-      app.loop);
+  if (seconds > 0) g_timeout_add_seconds(seconds, quit_loop, app.loop);
+  g_unix_signal_add(SIGINT, quit_loop, app.loop);
   gst_element_set_state(app.pipeline, GST_STATE_PLAYING);
   g_main_loop_run(app.loop);
   gst_element_set_state(app.pipeline, GST_STATE_NULL);
