@@ -2,9 +2,6 @@
 
 #include <gst/rtp/rtp.h>
 
-GST_DEBUG_CATEGORY_EXTERN(amsrtc_sfu_debug);
-#define GST_CAT_DEFAULT amsrtc_sfu_debug
-
 // A GObject type private to the server: created with g_object_new, never
 // through a factory, so it needs no plugin or registry entry.
 struct AmsrtcFrameBatcher {

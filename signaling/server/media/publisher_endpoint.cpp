@@ -7,8 +7,8 @@
 
 #include "data_channel.h"
 #include "forwarded_codecs.h"
-#include "frame_size.h"
 #include "frame_batcher.h"
+#include "frame_size.h"
 #include "keyframe_limiter.h"
 
 GST_DEBUG_CATEGORY_EXTERN(amsrtc_sfu_debug);
