@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FRAMES_FUZZ_SECONDS=${FRAMES_FUZZ_SECONDS:-20}
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:intercept_tls_get_addr=0  # see tests/meson.build
 
 failed_steps=()
 step() {  # step NAME COMMAND...: run, remember failures, keep going
