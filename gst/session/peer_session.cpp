@@ -309,6 +309,28 @@ static void on_connection_state(GstElement *webrtc, GParamSpec *, gpointer weak)
   }
 }
 
+namespace {
+
+// libnice's agent asks the LAN's router for a port mapping by UPnP unless
+// told not to, and webrtcbin 1.22 does not tell it: every connection would
+// start an SSDP search and an HTTP server of its own (a bench process with 50
+// connections logs "Address already in use" for them). A WebRTC endpoint
+// learns its public address from STUN/TURN, and a server must not reconfigure
+// its router, so UPnP is off for every webrtcbin we drive. The NiceAgent is
+// reachable through GstWebRTCNice's "agent" property (1.22); libnice built
+// without gupnp has no "upnp" property, hence the checks.
+void disable_upnp(GstObject *ice) {
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent") == nullptr) return;
+  GObject *nice_agent = nullptr;
+  g_object_get(ice, "agent", &nice_agent, nullptr);
+  if (nice_agent == nullptr) return;
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(nice_agent), "upnp") != nullptr)
+    g_object_set(nice_agent, "upnp", FALSE, nullptr);
+  g_object_unref(nice_agent);
+}
+
+}  // namespace
+
 std::string webrtcbin_stun_uri(const std::string &uri) {
   if (g_str_has_prefix(uri.c_str(), "stun:") && !g_str_has_prefix(uri.c_str(), "stun://")) {
     return "stun://" + uri.substr(5);
@@ -334,17 +356,16 @@ PeerSession::PeerSession(GstElement *webrtcbin, IceSettings ice, SessionCallback
     g_signal_emit_by_name(webrtcbin, "add-turn-server", turn.c_str(), &added);
     if (!added) GST_WARNING_OBJECT(webrtcbin, "webrtcbin refused a TURN server URI");
   }
-  if (!ice.local_addresses.empty()) {
-    GstObject *agent = nullptr;
-    g_object_get(webrtcbin, "ice-agent", &agent, nullptr);
-    for (const std::string &address : ice.local_addresses) {
-      gboolean added = FALSE;
-      if (agent != nullptr)
-        g_signal_emit_by_name(agent, "add-local-ip-address", address.c_str(), &added);
-      if (!added) GST_WARNING_OBJECT(webrtcbin, "ICE refused local address %s", address.c_str());
-    }
-    if (agent != nullptr) gst_object_unref(agent);
+  GstObject *agent = nullptr;
+  g_object_get(webrtcbin, "ice-agent", &agent, nullptr);
+  if (agent != nullptr) disable_upnp(agent);
+  for (const std::string &address : ice.local_addresses) {
+    gboolean added = FALSE;
+    if (agent != nullptr)
+      g_signal_emit_by_name(agent, "add-local-ip-address", address.c_str(), &added);
+    if (!added) GST_WARNING_OBJECT(webrtcbin, "ICE refused local address %s", address.c_str());
   }
+  if (agent != nullptr) gst_object_unref(agent);
   // The handlers hold weak references: one already running on webrtcbin's
   // thread when the session is destroyed finds it gone. (GLib keeps the data
   // alive while a handler runs and frees it when disconnected.)
