@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "gst/session/element_stop.h"
+
 namespace amsrtc::plugin {
 
 std::vector<std::string> split_list(const std::string &text) {
@@ -104,7 +106,7 @@ bool start_element_signaling(std::unique_ptr<client::SignalingClient> &slot, std
 
 void remove_from_bin(GstBin *bin, GstElement *element) {
   gst_element_set_locked_state(element, TRUE);
-  gst_element_set_state(element, GST_STATE_NULL);
+  session::stop_element_and_children(element);
   gst_bin_remove(bin, element);
 }
 

@@ -2,8 +2,12 @@
 #include <glib-unix.h>
 #include <openssl/crypto.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <memory>
+#include <thread>
 
 #include "media/media_plane.h"
 #include "server_options.h"
@@ -27,6 +31,25 @@ gboolean on_stop_signal(gpointer app_ptr) {
   app->stopping = true;
   app->server->shutdown([app] { g_main_loop_quit(app->loop); });
   return G_SOURCE_CONTINUE;
+}
+
+// How long the teardown after a stop signal (every endpoint and the media
+// pipeline to NULL) may take. It normally takes well under a second; a
+// GStreamer element that never stops would otherwise leave a server that
+// ignores SIGTERM until it is killed (element_stop.h names one such case).
+constexpr auto kTeardownLimit = std::chrono::seconds(10);
+
+void exit_if_teardown_hangs() {
+  std::thread([] {
+    std::this_thread::sleep_for(kTeardownLimit);
+    static const char message[] =
+        "amsrtc-server: the media pipeline did not stop within 10 s of the stop signal; "
+        "exiting without it (run with GST_DEBUG=amsrtcsfu:5 to see which endpoint was last)\n";
+    // Only async-signal-safe calls: the main thread may hold any lock.
+    ssize_t written = write(STDERR_FILENO, message, sizeof message - 1);
+    (void)written;
+    _exit(1);
+  }).detach();
 }
 
 amsrtc::server::StateMachineConfig state_config(const amsrtc::server::ServerOptions &options) {
@@ -106,5 +129,6 @@ int main(int argc, char **argv) {
   std::fflush(stdout);
   g_main_loop_run(loop);
   g_main_loop_unref(loop);
+  exit_if_teardown_hangs();  // what follows: the media plane's teardown
   return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "data_channel.h"
 #include "forwarded_codecs.h"
+#include "gst/session/element_stop.h"
 
 GST_DEBUG_CATEGORY_EXTERN(amsrtc_sfu_debug);
 #define GST_CAT_DEFAULT amsrtc_sfu_debug
@@ -369,8 +370,9 @@ void PlayerEndpoint::stop() {
   }
   if (webrtc_ != nullptr) {
     // webrtcbin may hold a queue's buffer at a sink pad until negotiated:
-    // stopping it first unblocks the queues.
-    gst_element_set_state(webrtc_, GST_STATE_NULL);
+    // stopping it first unblocks the queues. (Its SCTP elements too:
+    // element_stop.h.)
+    session::stop_element_and_children(webrtc_);
   }
   for (Link &link : links_) {
     if (link.transceiver != nullptr) gst_object_unref(link.transceiver);

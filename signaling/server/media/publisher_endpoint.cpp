@@ -9,6 +9,7 @@
 #include "forwarded_codecs.h"
 #include "frame_batcher.h"
 #include "frame_size.h"
+#include "gst/session/element_stop.h"
 #include "keyframe_limiter.h"
 
 GST_DEBUG_CATEGORY_EXTERN(amsrtc_sfu_debug);
@@ -296,8 +297,8 @@ void PublisherEndpoint::stop() {
   grace_timer_ = 0;
   if (webrtc_ != nullptr) {
     // Stopping webrtcbin first joins its streaming threads: no pad-added or
-    // probe runs after this.
-    gst_element_set_state(webrtc_, GST_STATE_NULL);
+    // probe runs after this. (Its SCTP elements too: element_stop.h.)
+    session::stop_element_and_children(webrtc_);
     session_.reset();
     gst_bin_remove(pipeline_, webrtc_);
     gst_object_unref(webrtc_);
