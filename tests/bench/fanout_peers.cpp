@@ -3,19 +3,20 @@
 #include <gst/rtp/rtp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "encoded_clip.h"
+
 namespace amsrtc::bench {
 
 namespace {
 
-// ~2 Mbit/s: x264's rate control holds the bitrate on the scrolling bars
-// (a still or simple picture would need far fewer bits). The GOP of 2 s is a
-// backstop: the servers ask for keyframes (PLI) when players join.
+// The camera is a clip encoded once and replayed at 30 fps (encoded_clip.h):
+// ~2 Mbit/s of moving SMPTE bars, constrained baseline, a keyframe every 2 s.
 constexpr const char *kPublisherPipeline =
     "webrtcbin name=webrtc bundle-policy=max-bundle "
-    "videotestsrc is-live=true pattern=smpte horizontal-speed=8 "
-    "! video/x-raw,width=1280,height=720,framerate=30/1 "
-    "! x264enc tune=zerolatency speed-preset=ultrafast bitrate=2000 vbv-buf-capacity=500 "
-    "key-int-max=60 threads=1 ! video/x-h264,profile=constrained-baseline ! h264parse "
+    "appsrc name=camera is-live=true format=time "
+    "caps=video/x-h264,stream-format=byte-stream,alignment=au,profile=constrained-baseline,"
+    "width=1280,height=720,framerate=30/1 "
+    "! clocksync ! h264parse "
     "! rtph264pay name=pay config-interval=-1 aggregate-mode=zero-latency pt=96 "
     "! application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000 ! webrtc. ";
 
@@ -47,6 +48,17 @@ FanoutPublisher::FanoutPublisher(FanoutSignals signals, const std::string &local
     failed_ = true;
     return;
   }
+  std::string clip_error;
+  const std::vector<GstBuffer *> &clip = encoded_clip(&clip_error);
+  if (clip.empty()) {
+    g_printerr("publisher: %s\n", clip_error.c_str());
+    failed_ = true;
+    return;
+  }
+  GstElement *camera = gst_bin_get_by_name(GST_BIN(pipeline_), "camera");
+  play_clip_in_loop(camera, clip);
+  gst_object_unref(camera);
+
   GstElement *webrtc = gst_bin_get_by_name(GST_BIN(pipeline_), "webrtc");
   // Send-only, as a camera is.
   GArray *transceivers = nullptr;
@@ -94,7 +106,7 @@ FanoutPublisher::~FanoutPublisher() {
 }
 
 bool FanoutPublisher::start() {
-  return pipeline_ != nullptr &&
+  return pipeline_ != nullptr && session_ != nullptr &&
          gst_element_set_state(pipeline_, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
 }
 

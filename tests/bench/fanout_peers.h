@@ -3,8 +3,9 @@
 // the remote description and candidates in and gets ours out through the
 // two callbacks.
 //
-// - FanoutPublisher: a 720p30 H.264 camera stand-in (videotestsrc's moving
-//   SMPTE bars, x264 at ~2 Mbit/s, constrained baseline), send-only.
+// - FanoutPublisher: a 720p30 H.264 camera stand-in (moving SMPTE bars at
+//   ~2 Mbit/s, constrained baseline, encoded once and replayed in a loop:
+//   encoded_clip.h), send-only.
 // - RtpCountingReceiver: a receive-only webrtcbin that never decodes: each
 //   remote track goes to a fakesink through a probe counting RTP packets,
 //   bytes and the sequence numbers that never arrived (after NACK/RTX and
