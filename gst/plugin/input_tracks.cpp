@@ -12,14 +12,24 @@ struct InputContext {
   std::function<SendSettings()> send_settings;
 };
 
+bool is_raw(const GstCaps *caps) {
+  const char *name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
+  return g_str_has_suffix(name, "/x-raw");
+}
+
 GstPadProbeReturn on_input_caps(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
   if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
   auto *context = static_cast<InputContext *>(data);
   GstCaps *caps = nullptr;
   gst_event_parse_caps(event, &caps);
-  const std::string description =
+  std::string description =
       send_chain_description(caps, context->send_settings(), context->audio ? 111 : 96);
+  // An encoder gets a thread of its own, so that it works in parallel with
+  // whatever produces the frames (capture, conversion). Encoded input is only
+  // parsed and payloaded: cheap, so it stays on the upstream thread, and a
+  // frame crosses one thread (the connection's queue) instead of two.
+  if (!description.empty() && is_raw(caps)) description = "queue ! " + description;
   std::string error;
   GstElement *chain = description.empty() ? nullptr : make_chain(description, error);
   if (chain == nullptr) {
@@ -37,11 +47,11 @@ GstPadProbeReturn on_input_caps(GstPad *pad, GstPadProbeInfo *info, gpointer dat
   GstBin *bin = GST_BIN(context->element);
   gst_bin_add(bin, chain);
   gst_element_sync_state_with_parent(chain);
-  GstElement *queue = gst_pad_get_parent_element(pad);
+  GstElement *input = gst_pad_get_parent_element(pad);
   GstElement *tee = gst_bin_get_by_name(bin, ("tee_" + context->name).c_str());
-  gst_element_link_many(queue, chain, tee, nullptr);
+  gst_element_link_many(input, chain, tee, nullptr);
   gst_object_unref(tee);
-  gst_object_unref(queue);
+  gst_object_unref(input);
   return GST_PAD_PROBE_REMOVE;
 }
 
@@ -50,14 +60,16 @@ GstPadProbeReturn on_input_caps(GstPad *pad, GstPadProbeInfo *info, gpointer dat
 GstPad *add_input_track(GstElement *element, GstPadTemplate *templ, const std::string &name,
                         std::function<SendSettings()> send_settings, LocalTrack &track) {
   const bool audio = name.rfind("audio", 0) == 0;
-  GstElement *queue = gst_element_factory_make("queue", ("input_" + name).c_str());
+  // The input point: the pad the caps probe watches, before the send chain
+  // exists. identity (not a queue): see on_input_caps for the threads.
+  GstElement *input = gst_element_factory_make("identity", ("input_" + name).c_str());
   GstElement *tee = gst_element_factory_make("tee", ("tee_" + name).c_str());
   g_object_set(tee, "allow-not-linked", TRUE, nullptr);  // until a connection is there
-  gst_bin_add_many(GST_BIN(element), queue, tee, nullptr);
-  gst_element_sync_state_with_parent(queue);
+  gst_bin_add_many(GST_BIN(element), input, tee, nullptr);
+  gst_element_sync_state_with_parent(input);
   gst_element_sync_state_with_parent(tee);
 
-  GstPad *target = gst_element_get_static_pad(queue, "sink");
+  GstPad *target = gst_element_get_static_pad(input, "sink");
   gst_pad_add_probe(target, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_input_caps,
                     new InputContext{element, name, audio, std::move(send_settings)},
                     [](gpointer data) { delete static_cast<InputContext *>(data); });

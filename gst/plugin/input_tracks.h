@@ -1,10 +1,11 @@
 // The application's input pads of the sending elements (amsrtcpeer,
-// amsrtcsink): a request pad video_N / audio_N is a queue whose caps choose
-// the send chain (raw input is encoded, encoded input only parsed and
-// payloaded), ending in a tee that the element's controller branches from,
-// once per WebRTC connection.
+// amsrtcsink): a request pad video_N / audio_N whose caps choose the send
+// chain (raw input is encoded on a thread of its own, encoded input only
+// parsed and payloaded on the upstream thread), ending in a tee that the
+// element's controller branches from, once per WebRTC connection.
 //
-//   video_0 (ghost) -> queue "input_video_0" -> [send chain] -> tee "tee_video_0"
+//   video_0 (ghost) -> identity "input_video_0" -> [queue ! encoder ! payloader] -> tee "tee_video_0"
+//                                                  [parser ! payloader]
 #pragma once
 
 #include <gst/gst.h>
@@ -23,7 +24,7 @@ struct LocalTrack {
   GstElement *tee;   // in the bin; controllers link a branch per connection
 };
 
-// Adds the queue, the tee and the ghost sink pad `name` (from `templ`) to
+// Adds the input point, the tee and the ghost sink pad `name` (from `templ`) to
 // `element`, a bin. The send chain is built when the input's caps arrive,
 // with the settings `send_settings` returns then; an input we cannot send
 // posts a STREAM FORMAT error naming its caps. Returns the pad (added to the
