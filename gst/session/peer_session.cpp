@@ -3,6 +3,7 @@
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -32,6 +33,7 @@ struct PeerSession::Impl {
   GstClockID connection_deadline = nullptr;  // see watch_connection()
   std::vector<std::pair<unsigned, std::string>> pending_candidates;
   std::vector<SdpMedia> local_media;
+  bool local_transport_cc = false;  // our latest description has the transport-cc extension
   std::vector<SentCodec> offered_codecs;  // what our latest offer sends
   std::vector<SdpMedia> remote_offer;     // the offer we answer; empty when we offer
   std::string remote_offer_text;
@@ -132,6 +134,9 @@ void on_description_created(std::shared_ptr<PeerSession::Impl> impl, GstPromise 
   {
     std::lock_guard<std::mutex> lock(impl->mutex);
     if (type == proto::SdpType::kOffer) impl->offered_codecs = offered_codecs(*media);
+    impl->local_transport_cc =
+        std::any_of(media->begin(), media->end(),
+                    [](const SdpMedia &m) { return extension_id(m, kTransportCcUri).has_value(); });
     impl->local_media = std::move(*media);
   }
   GST_INFO_OBJECT(impl->webrtc, "local %s: %zu m-lines", field, impl->local_media.size());
@@ -147,7 +152,14 @@ void on_description_created(std::shared_ptr<PeerSession::Impl> impl, GstPromise 
         if (std::string problem = promise_error(p); !problem.empty()) {
           return impl->error("could not set our own description: " + problem);
         }
-        speed_up_transport_cc_feedback(impl->webrtc);
+        bool transport_cc = false;
+        {
+          std::lock_guard<std::mutex> lock(impl->mutex);
+          transport_cc = impl->local_transport_cc;
+        }
+        // Only where it was negotiated: the timer wakes the session's RTCP
+        // thread every 50 ms whether or not there is feedback to send.
+        if (transport_cc) speed_up_transport_cc_feedback(impl->webrtc);
         watch_connection(impl);
         if (impl->callbacks.on_local_description) {
           impl->callbacks.on_local_description(context->second->first, context->second->second);
