@@ -34,16 +34,17 @@ gboolean on_stop_signal(gpointer app_ptr) {
 }
 
 // How long the teardown after a stop signal (every endpoint and the media
-// pipeline to NULL) may take. It normally takes well under a second; a
-// GStreamer element that never stops would otherwise leave a server that
-// ignores SIGTERM until it is killed (element_stop.h names one such case).
-constexpr auto kTeardownLimit = std::chrono::seconds(10);
+// pipeline to NULL, once the connections are closed) may take. It normally
+// takes well under a second, a few under ASan; a GStreamer element that
+// never stops would otherwise leave a server that ignores SIGTERM until it
+// is killed (element_stop.h names one such case).
+constexpr auto kTeardownLimit = std::chrono::seconds(20);
 
 void exit_if_teardown_hangs() {
   std::thread([] {
     std::this_thread::sleep_for(kTeardownLimit);
     static const char message[] =
-        "amsrtc-server: the media pipeline did not stop within 10 s of the stop signal; "
+        "amsrtc-server: the media pipeline did not stop within 20 s of closing the connections; "
         "exiting without it (run with GST_DEBUG=amsrtcsfu:5 to see which endpoint was last)\n";
     // Only async-signal-safe calls: the main thread may hold any lock.
     ssize_t written = write(STDERR_FILENO, message, sizeof message - 1);

@@ -4,6 +4,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "encoded_clip.h"
+#include "gst/session/element_stop.h"
 
 namespace amsrtc::bench {
 
@@ -100,7 +101,7 @@ FanoutPublisher::FanoutPublisher(FanoutSignals signals, const std::string &local
 
 FanoutPublisher::~FanoutPublisher() {
   if (pipeline_ == nullptr) return;
-  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  session::stop_element_and_children(pipeline_);  // webrtcbin's SCTP elements too
   session_.reset();
   gst_object_unref(pipeline_);
 }
@@ -129,7 +130,7 @@ RtpCountingReceiver::RtpCountingReceiver(FanoutSignals signals,
 }
 
 RtpCountingReceiver::~RtpCountingReceiver() {
-  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  session::stop_element_and_children(pipeline_);  // webrtcbin's SCTP elements too
   session_.reset();
   gst_object_unref(pipeline_);
 }
