@@ -9,6 +9,7 @@
 #
 #   bash tests/bench/run-sfu-fanout-bench.sh                       # N = 1,10,25,50,100,150,200
 #   bash tests/bench/run-sfu-fanout-bench.sh --players 1,10,50 --window 10
+#   bash tests/bench/run-sfu-fanout-bench.sh --rounds 5   # amsrtc, Janus, amsrtc, ...: medians
 #   bash tests/bench/run-sfu-fanout-bench.sh --soak 200
 #   bash tests/bench/run-sfu-fanout-bench.sh --perf 50   # where amsrtc-server's time goes at N=50
 #
@@ -25,12 +26,14 @@ players="1,10,25,50,100,150,200"
 window=10
 soak=0
 perf_players=0
+rounds=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --players) players=$2; shift 2 ;;
     --window) window=$2; shift 2 ;;
     --soak) soak=$2; shift 2 ;;
     --perf) perf_players=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -58,15 +61,29 @@ work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 
-build-release/signaling/server/amsrtc-server --port 0 --media-addresses 10.77.0.1 \
-  > "$work/server.out" 2> "$work/server.err" &
-server=$!
-pids+=($server)
-until grep -q listening "$work/server.out"; do
-  kill -0 $server 2>/dev/null || { cat "$work/server.err" >&2; exit 1; }
-  sleep 0.05
-done
-url=$(head -1 "$work/server.out" | cut -d" " -f2)/WebRTCAppEE/websocket
+# Starts amsrtc-server; sets $server and $url.
+start_amsrtc() {
+  build-release/signaling/server/amsrtc-server --port 0 --media-addresses 10.77.0.1 \
+    > "$work/server.out" 2> "$work/server.err" &
+  server=$!
+  pids+=($server)
+  until grep -q listening "$work/server.out"; do
+    kill -0 $server 2>/dev/null || { cat "$work/server.err" >&2; exit 1; }
+    sleep 0.05
+  done
+  url=$(head -1 "$work/server.out" | cut -d" " -f2)/WebRTCAppEE/websocket
+}
+
+# Stops a server and checks that it stopped by itself (a server that hangs
+# on SIGTERM is a bug, not something to wait out).
+stop_server() {
+  kill "$1"
+  local status=0
+  wait "$1" || status=$?
+  [[ $status -eq 0 ]] || echo "warning: $2 exited with status $status after SIGTERM" >&2
+}
+
+start_amsrtc
 
 if [[ $soak -gt 0 ]]; then
   echo "amsrtc-server: $soak publish/play/stop cycles (720p30 H.264 publisher, one player)"
@@ -91,10 +108,6 @@ if [[ $perf_players -gt 0 ]]; then
     --percent-limit 0.7 --stdio 2>/dev/null | grep -v "^#" | grep -v "^$" | head -60
   exit 0
 fi
-
-$bench --target amsrtc --url "$url" --server-pid $server --local-address 10.77.0.1 \
-  --players "$players" --window "$window" | tee "$work/rows"
-kill $server; wait $server 2>/dev/null || true
 
 # Janus: its packaged defaults, with only the VideoRoom plugin and the
 # WebSocket transport loaded, ICE on the veth address. The bench creates an
@@ -142,15 +155,27 @@ admin: {
 CFG
 echo "general: {
 }" > "$work/janus.plugin.videoroom.jcfg"
-janus -F "$work" -C "$work/janus.jcfg" -o > "$work/janus.out" 2>&1 &
-janus=$!
-pids+=($janus)
-until grep -q "WebSockets thread started" "$work/janus.out"; do
-  kill -0 $janus 2>/dev/null || { cat "$work/janus.out" >&2; exit 1; }
-  sleep 0.05
+
+# The bench's JSON lines, each tagged with its round.
+tag_round() { sed -u "s/^{/{\"round\":$1,/"; }
+
+for round in $(seq 1 "$rounds"); do
+  [[ $round -gt 1 ]] && start_amsrtc
+  $bench --target amsrtc --url "$url" --server-pid $server --local-address 10.77.0.1 \
+    --players "$players" --window "$window" | tag_round "$round" | tee -a "$work/rows"
+  stop_server $server amsrtc-server
+
+  janus -F "$work" -C "$work/janus.jcfg" -o > "$work/janus.out" 2>&1 &
+  janus=$!
+  pids+=($janus)
+  until grep -q "WebSockets thread started" "$work/janus.out"; do
+    kill -0 $janus 2>/dev/null || { cat "$work/janus.out" >&2; exit 1; }
+    sleep 0.05
+  done
+  $bench --target janus --url "ws://127.0.0.1:$port" --server-pid $janus --local-address 10.77.0.1 \
+    --players "$players" --window "$window" | tag_round "$round" | tee -a "$work/rows"
+  stop_server $janus janus
 done
-$bench --target janus --url "ws://127.0.0.1:$port" --server-pid $janus --local-address 10.77.0.1 \
-  --players "$players" --window "$window" | tee -a "$work/rows"
 
 echo
 cp "$work/rows" build-release/sfu-fanout.jsonl  # kept for a closer look
