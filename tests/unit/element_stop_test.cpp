@@ -1,0 +1,82 @@
+// session::stop_element_and_children (gst/session/element_stop.h): a child
+// in locked state that was started on its own (as webrtcbin starts its SCTP
+// elements once DTLS connects) is still running after its bin goes to NULL;
+// the helper stops it too.
+#include "gst/session/element_stop.h"
+
+#include <gtest/gtest.h>
+
+namespace amsrtc::session {
+namespace {
+
+class ElementStopTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gst_init(nullptr, nullptr);
+    pipeline_ = gst_pipeline_new("outer");
+    GstElement *inner = gst_bin_new("inner");  // the helper walks nested bins
+    GstElement *source = gst_element_factory_make("videotestsrc", nullptr);
+    GstElement *sink = gst_element_factory_make("fakesink", nullptr);
+    ASSERT_NE(source, nullptr);
+    ASSERT_NE(sink, nullptr);
+    g_object_set(source, "is-live", TRUE, nullptr);
+    gst_bin_add_many(GST_BIN(inner), source, sink, nullptr);
+    ASSERT_TRUE(gst_element_link(source, sink));
+    gst_bin_add(GST_BIN(pipeline_), inner);
+    // Locked: the bins' state changes skip these two.
+    gst_element_set_locked_state(source, TRUE);
+    gst_element_set_locked_state(sink, TRUE);
+    source_ = source;
+    sink_ = sink;
+  }
+
+  void TearDown() override {
+    if (pipeline_ != nullptr) {
+      gst_element_set_state(source_, GST_STATE_NULL);
+      gst_element_set_state(sink_, GST_STATE_NULL);
+      gst_element_set_state(pipeline_, GST_STATE_NULL);
+      gst_object_unref(pipeline_);
+    }
+  }
+
+  // The pipeline runs, and the locked pair was started on its own.
+  void start_all() {
+    ASSERT_NE(gst_element_set_state(pipeline_, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    ASSERT_NE(gst_element_set_state(sink_, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    ASSERT_NE(gst_element_set_state(source_, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    GstState state = GST_STATE_VOID_PENDING;
+    gst_element_get_state(source_, &state, nullptr, GST_CLOCK_TIME_NONE);
+    ASSERT_EQ(state, GST_STATE_PLAYING);
+  }
+
+  GstElement *pipeline_ = nullptr;
+  GstElement *source_ = nullptr;
+  GstElement *sink_ = nullptr;
+};
+
+TEST_F(ElementStopTest, PlainNullLeavesALockedStartedChildRunning) {
+  start_all();
+  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  EXPECT_EQ(GST_STATE(pipeline_), GST_STATE_NULL);
+  EXPECT_EQ(GST_STATE(source_), GST_STATE_PLAYING);  // the hazard the helper exists for
+}
+
+TEST_F(ElementStopTest, StopsEveryChildStillAboveNull) {
+  start_all();
+  stop_element_and_children(pipeline_);
+  EXPECT_EQ(GST_STATE(pipeline_), GST_STATE_NULL);
+  EXPECT_EQ(GST_STATE(source_), GST_STATE_NULL);
+  EXPECT_EQ(GST_STATE(sink_), GST_STATE_NULL);
+  // Nothing runs any more: the last reference can go without waiting.
+  gst_object_unref(pipeline_);
+  pipeline_ = nullptr;
+}
+
+TEST_F(ElementStopTest, AcceptsAnElementThatIsNotABin) {
+  start_all();
+  stop_element_and_children(source_);
+  EXPECT_EQ(GST_STATE(source_), GST_STATE_NULL);
+}
+
+}  // namespace
+}  // namespace amsrtc::session
