@@ -14,6 +14,8 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav gstreamer1.0-tools
+  # libnice's headers: ICE restart on webrtcbin's agent (gst/session/ice_restart.h)
+  libnice-dev
   # signaling: WebSocket and JSON
   libsoup-3.0-dev libjson-glib-dev glib-networking
   # OpenSSL's headers: the server turns off its exit-time cleanup (main.cpp)

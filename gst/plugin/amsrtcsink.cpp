@@ -29,6 +29,14 @@
  * When every input has reached EOS the stream is stopped on the server and
  * the element posts EOS.
  *
+ * When ICE fails (libnice notices a path that stopped answering after about
+ * 50 s) the element restarts ICE on the live publish session: a new offer
+ * with new ICE credentials, answered by the server without interrupting the
+ * stream, and `amsrtc/ice-restart` (stream-id, reason) on the bus. If that
+ * does not connect within 10 s, or fails again, it publishes again from
+ * scratch (`reconnect`). The `restart-ice` action signal does the same on
+ * demand, e.g. after the application saw the network change.
+ *
  * |[
  * gst-launch-1.0 videotestsrc is-live=true ! amsrtcsink stream-id=cam1 \
  *     server=ws://127.0.0.1:5080/WebRTCAppEE/websocket
@@ -324,6 +332,11 @@ static void gst_ams_rtc_sink_init(GstAmsRtcSink *self) {
   amsrtc::plugin::prepare_dtls_certificate();
 }
 
+static void gst_ams_rtc_sink_restart_ice(GstAmsRtcSink *self) {
+  std::lock_guard<std::mutex> lock(priv(self)->controller_mutex);
+  if (priv(self)->controller) priv(self)->controller->restart_ice();
+}
+
 static void gst_ams_rtc_sink_class_init(GstAmsRtcSinkClass *klass) {
   GST_DEBUG_CATEGORY_INIT(amsrtc_sink_debug, "amsrtcsink", 0, "amsrtc publish bin");
   auto *object_class = G_OBJECT_CLASS(klass);
@@ -371,6 +384,21 @@ static void gst_ams_rtc_sink_class_init(GstAmsRtcSinkClass *klass) {
                          "pli-count, fir-count",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  /**
+   * GstAmsRtcSink::restart-ice:
+   * @sink: the amsrtcsink
+   *
+   * Restarts ICE on the live publish session, as RTCPeerConnection's
+   * restartIce() does: new credentials, candidate checks from scratch, media
+   * kept on the old path while it still works. For a network change the
+   * application noticed. Posts amsrtc/ice-restart when it begins; nothing
+   * happens before the first connection is up.
+   */
+  g_signal_new_class_handler("restart-ice", G_TYPE_FROM_CLASS(klass),
+                             static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+                             G_CALLBACK(gst_ams_rtc_sink_restart_ice), nullptr, nullptr, nullptr,
+                             G_TYPE_NONE, 0);
 
   gst_element_class_add_static_pad_template(element_class, &video_sink_template);
   gst_element_class_add_static_pad_template(element_class, &audio_sink_template);

@@ -116,6 +116,9 @@ struct StreamController::Session : std::enable_shared_from_this<Session> {
   // from it for the bitrate adaptation.
   ReceiverFeedback feedback;
   LossMeter video_loss;  // guarded by the controller's mutex_
+  // Publish: an ICE restart is under way (worker thread only); a failure
+  // during it ends the session instead.
+  bool restarting_ice = false;
 };
 
 // A played track: receive chain and our src pad. Kept when a session ends,
@@ -436,6 +439,15 @@ void StreamController::on_server_error(const proto::Error &error) {
         std::chrono::duration_cast<std::chrono::milliseconds>(kPlayRetryInterval));
     return;
   }
+  if (publishing() && error.definition == "noPacketReceivedForTimeoutDuration") {
+    // The server ended our publication: our media stopped reaching it, or
+    // the connection failed and was not repaired. Publish again (bounded by
+    // max-reconnect-attempts), as after any other lost connection.
+    const std::string why = "the server ended the publication (" + error.definition +
+                            (error.information.empty() ? "" : ": " + error.information) + ")";
+    post_job([this, why] { restart(why); });
+    return;
+  }
   const ServerErrorReport report =
       describe_server_error(error, settings_.stream_id, settings_.room);
   if (!report.fatal) {
@@ -483,13 +495,17 @@ std::shared_ptr<StreamController::Session> StreamController::ensure_session() {
             events_.error("WebRTC negotiation failed.", error, "");
           },
           [this, weak] {
-            // webrtcbin 1.22 cannot restart ICE: a new session instead.
             post_job([this, weak] {
+              std::shared_ptr<Session> session = weak.lock();
               {
                 std::lock_guard<std::mutex> lock(mutex_);
-                if (!session_ || session_ != weak.lock()) return;  // already replaced
+                if (!session || session_ != session) return;  // already replaced
               }
-              restart("the WebRTC connection failed (ICE or DTLS)");
+              // First an ICE restart on the live session; if that fails
+              // too, a new session.
+              if (!session->restarting_ice && begin_ice_restart(session, "ICE failed")) return;
+              restart(session->restarting_ice ? "the WebRTC connection failed again while ICE restarted"
+                                              : "the WebRTC connection failed (ICE or DTLS)");
             });
           },
           [this](const std::string &states) {
@@ -634,6 +650,57 @@ void StreamController::restart(const std::string &why) {
   stop.stream_id = wire_stream_id();
   send(stop);
   request_stream();
+}
+
+void StreamController::restart_ice() {
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    session = session_;
+  }
+  if (!session || !publishing()) {
+    GST_INFO_OBJECT(bin_, "no ICE restart: %s", publishing() ? "no session" : "playing");
+    return;
+  }
+  post_job([this, session] {
+    if (session->restarting_ice || !begin_ice_restart(session, "requested"))
+      GST_INFO_OBJECT(bin_, "no ICE restart now (one is under way, or no connected session)");
+  });
+}
+
+// Publish only: we offer, so we can restart (PROTOCOL.md §3.11: a new offer
+// on the live publish session, as AMS's Android SDK sends). A player cannot:
+// the server offers, and the protocol has no way to ask it for a new offer.
+bool StreamController::begin_ice_restart(const std::shared_ptr<Session> &session,
+                                         const std::string &why) {
+  if (!publishing() || stopping_ || !session->peer->restart_ice()) return false;
+  session->restarting_ice = true;
+  GST_INFO_OBJECT(bin_, "ICE restart (%s)", why.c_str());
+  if (events_.message) {
+    events_.message(gst_structure_new("amsrtc/ice-restart", "stream-id", G_TYPE_STRING,
+                                      wire_stream_id().c_str(), "reason", G_TYPE_STRING,
+                                      why.c_str(), nullptr));
+  }
+  std::weak_ptr<Session> weak = session;
+  post_job(
+      [this, weak] {
+        std::shared_ptr<Session> session = weak.lock();
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          if (!session || session_ != session) return;
+        }
+        GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+        g_object_get(session->webrtc, "connection-state", &state, nullptr);
+        if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+          GST_INFO_OBJECT(bin_, "ICE restart: connected again");
+          session->restarting_ice = false;
+          return;
+        }
+        restart("an ICE restart did not connect within " +
+                std::to_string(kIceRestartTimeout.count() / 1000) + " s");
+      },
+      kIceRestartTimeout);
+  return true;
 }
 
 void StreamController::on_pad_added(GstElement *, GstPad *pad, gpointer self) {

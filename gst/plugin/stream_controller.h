@@ -11,8 +11,11 @@
 // gives its m-line; re-offers add and end members' pads.
 //
 // Recovery: when the signaling socket comes back after a drop the server has
-// forgotten us, so the session is rebuilt and published / played again; when
-// ICE fails the same happens over the live socket. A player keeps its output
+// forgotten us, so the session is rebuilt and published / played again. When
+// ICE fails a publisher first restarts ICE on the live session (a new offer
+// with new credentials); if that does not connect, or when playing (the
+// server offers, so only it could restart), the session is rebuilt over the
+// live socket. A player keeps its output
 // pads across sessions, so downstream sees the media resume on the same pads.
 //
 // Threads: protocol events arrive on the signaling client's thread, media
@@ -90,6 +93,12 @@ class StreamController {
   // The last stats (a copy; nullptr before the first).
   GstStructure *last_stats();
 
+  // Publish: restarts ICE on the live session (after a network change),
+  // as happens by itself when ICE fails; posts amsrtc/ice-restart when it
+  // begins. Nothing happens without a connected session, or when playing
+  // (only the server could).
+  void restart_ice();
+
  private:
   struct Session;
   struct Output;
@@ -112,6 +121,10 @@ class StreamController {
   void end_session();
   // ICE failed or a reconnect: a new session, bounded by max-reconnect-attempts.
   void restart(const std::string &why);
+  // Publish: an ICE restart on the live session; a new session if it has
+  // not connected within kIceRestartTimeout. False when none could start.
+  bool begin_ice_restart(const std::shared_ptr<Session> &session, const std::string &why);
+  static constexpr std::chrono::milliseconds kIceRestartTimeout{10000};
   void add_to_bin(GstElement *element);
   void link_track(Session &session, const LocalTrack &track);
   void maybe_offer(const std::shared_ptr<Session> &session);

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "ice_restart.h"
 #include "sdp_utils.h"
 
 GST_DEBUG_CATEGORY_STATIC(amsrtc_session_debug);
@@ -40,6 +41,13 @@ struct PeerSession::Impl {
   std::vector<SdpMedia> remote_answer;  // the answer to our offer
   bool payload_types_follow_offer = false;
   bool transport_cc = true;
+  // ICE restart (ice_restart.h): every local candidate we announced, sent
+  // again after a restarting description; the credentials the next local
+  // description carries when it restarts ICE; the remote's current ufrag,
+  // which a restarting remote offer changes.
+  std::vector<std::pair<unsigned, std::string>> local_candidates;
+  std::optional<IceCredentials> restart_credentials;
+  std::string remote_ufrag;
 
   void error(const std::string &text) {
     GST_WARNING_OBJECT(webrtc, "%s", text.c_str());
@@ -54,6 +62,7 @@ std::vector<SentCodec> offered_codecs(const std::vector<SdpMedia> &offer);
 
 void speed_up_transport_cc_feedback(GstElement *webrtc);
 void watch_connection(const std::shared_ptr<PeerSession::Impl> &impl);
+void resend_local_candidates(const std::shared_ptr<PeerSession::Impl> &impl);
 std::vector<GstPad *> feeding_pads(GstElement *webrtc);
 
 using PromiseHandler = void (*)(std::shared_ptr<PeerSession::Impl>, GstPromise *);
@@ -103,6 +112,25 @@ void on_description_created(std::shared_ptr<PeerSession::Impl> impl, GstPromise 
                     &description, nullptr);
   if (description == nullptr) return impl->error(std::string("webrtcbin made no ") + field);
   std::string text = sdp_text(description);
+  std::optional<IceCredentials> restart;
+  {
+    std::lock_guard<std::mutex> lock(impl->mutex);
+    restart.swap(impl->restart_credentials);
+  }
+  if (restart) {
+    // webrtcbin reused its last credentials; the agent takes ours from the
+    // description we set.
+    text = with_ice_credentials(text, *restart);
+    GstSDPMessage *message = nullptr;
+    if (gst_sdp_message_new_from_text(text.c_str(), &message) != GST_SDP_OK) {
+      gst_webrtc_session_description_free(description);
+      return impl->error(std::string("could not put new ICE credentials in our ") + field);
+    }
+    const GstWebRTCSDPType sdp_type = description->type;
+    gst_webrtc_session_description_free(description);
+    description = gst_webrtc_session_description_new(sdp_type, message);
+    GST_INFO_OBJECT(impl->webrtc, "our %s restarts ICE", field);
+  }
   if (type == proto::SdpType::kAnswer) {
     std::string offer;
     {
@@ -142,11 +170,15 @@ void on_description_created(std::shared_ptr<PeerSession::Impl> impl, GstPromise 
   GST_INFO_OBJECT(impl->webrtc, "local %s: %zu m-lines", field, impl->local_media.size());
   GST_LOG_OBJECT(impl->webrtc, "local %s:\n%s", field, text.c_str());
   // Sent only once set: candidates (which name our mids) follow it.
-  auto *pending = new std::pair<proto::SdpType, std::string>(type, text);
+  struct LocalDescription {
+    proto::SdpType type;
+    std::string text;
+    bool restarts_ice;
+  };
+  auto *pending = new LocalDescription{type, text, restart.has_value()};
   GstPromise *set = gst_promise_new_with_change_func(
       [](GstPromise *p, gpointer data) {
-        auto *context =
-            static_cast<std::pair<WeakImpl, std::pair<proto::SdpType, std::string> *> *>(data);
+        auto *context = static_cast<std::pair<WeakImpl, LocalDescription *> *>(data);
         auto impl = context->first.lock();
         if (!impl) return;
         if (std::string problem = promise_error(p); !problem.empty()) {
@@ -162,13 +194,15 @@ void on_description_created(std::shared_ptr<PeerSession::Impl> impl, GstPromise 
         if (transport_cc) speed_up_transport_cc_feedback(impl->webrtc);
         watch_connection(impl);
         if (impl->callbacks.on_local_description) {
-          impl->callbacks.on_local_description(context->second->first, context->second->second);
+          impl->callbacks.on_local_description(context->second->type, context->second->text);
         }
+        // The agent kept its candidates, so webrtcbin announces none: the
+        // remote, which dropped ours on restarting, gets them again.
+        if (context->second->restarts_ice) resend_local_candidates(impl);
       },
-      new std::pair<WeakImpl, std::pair<proto::SdpType, std::string> *>(impl, pending),
+      new std::pair<WeakImpl, LocalDescription *>(impl, pending),
       [](gpointer data) {
-        auto *context =
-            static_cast<std::pair<WeakImpl, std::pair<proto::SdpType, std::string> *> *>(data);
+        auto *context = static_cast<std::pair<WeakImpl, LocalDescription *> *>(data);
         delete context->second;
         delete context;
       });
@@ -286,8 +320,23 @@ void on_ice_candidate(GstElement *, guint mline, gchar *candidate, gpointer weak
   {
     std::lock_guard<std::mutex> lock(impl->mutex);
     mid = mid_of(impl->local_media, mline);
+    impl->local_candidates.emplace_back(mline, candidate);
   }
   if (impl->callbacks.on_local_candidate) impl->callbacks.on_local_candidate(mline, mid, candidate);
+}
+
+void resend_local_candidates(const std::shared_ptr<PeerSession::Impl> &impl) {
+  std::vector<std::pair<unsigned, std::string>> candidates;
+  std::vector<std::string> mids;
+  {
+    std::lock_guard<std::mutex> lock(impl->mutex);
+    candidates = impl->local_candidates;
+    for (const auto &[mline, candidate] : candidates) mids.push_back(mid_of(impl->local_media, mline));
+  }
+  GST_INFO_OBJECT(impl->webrtc, "ICE restart: sending our %zu candidates again", candidates.size());
+  if (!impl->callbacks.on_local_candidate) return;
+  for (std::size_t i = 0; i < candidates.size(); ++i)
+    impl->callbacks.on_local_candidate(candidates[i].first, mids[i], candidates[i].second);
 }
 
 }  // namespace
@@ -378,6 +427,7 @@ PeerSession::PeerSession(GstElement *webrtcbin, IceSettings ice, SessionCallback
     if (!added) GST_WARNING_OBJECT(webrtcbin, "ICE refused local address %s", address.c_str());
   }
   if (agent != nullptr) gst_object_unref(agent);
+  detect_lost_ice_paths(webrtcbin);
   // The handlers hold weak references: one already running on webrtcbin's
   // thread when the session is destroyed finds it gone. (GLib keeps the data
   // alive while a handler runs and frees it when disconnected.)
@@ -758,13 +808,29 @@ void PeerSession::set_remote_description(proto::SdpType type, const std::string 
                   type == proto::SdpType::kOffer ? "offer" : "answer");
   GST_LOG_OBJECT(impl_->webrtc, "remote %s:\n%s",
                  type == proto::SdpType::kOffer ? "offer" : "answer", sdp.c_str());
+  const std::string ufrag = ice_ufrag_of(sdp);
+  bool remote_restarts_ice = false;
   {
     // A new offer (renegotiation) starts a new exchange of candidates.
     std::lock_guard<std::mutex> lock(impl_->mutex);
+    // A new ufrag from a remote we are connected to is an ICE restart
+    // (RFC 8839 §4.4.1.1.1): we restart too, with credentials of our own.
+    remote_restarts_ice = type == proto::SdpType::kOffer && !impl_->remote_ufrag.empty() &&
+                          !ufrag.empty() && ufrag != impl_->remote_ufrag;
+    if (!ufrag.empty()) impl_->remote_ufrag = ufrag;
     impl_->remote_set = false;
     auto &remote = type == proto::SdpType::kOffer ? impl_->remote_offer : impl_->remote_answer;
     remote = parse_sdp_media(sdp).value_or(std::vector<SdpMedia>{});
     if (type == proto::SdpType::kOffer) impl_->remote_offer_text = sdp;
+  }
+  // Before webrtcbin hands the agent the remote's new credentials, or the
+  // restart would forget them.
+  if (remote_restarts_ice) {
+    GST_INFO_OBJECT(impl_->webrtc, "the remote restarts ICE");
+    if (restart_ice_agent(impl_->webrtc)) {
+      std::lock_guard<std::mutex> lock(impl_->mutex);
+      impl_->restart_credentials = generate_ice_credentials();
+    }
   }
   GstWebRTCSessionDescription *description = gst_webrtc_session_description_new(
       type == proto::SdpType::kOffer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER,
@@ -795,6 +861,29 @@ GstWebRTCDataChannel *PeerSession::create_data_channel(const std::string &label)
   g_signal_emit_by_name(impl_->webrtc, "create-data-channel", label.c_str(), options, &channel);
   gst_structure_free(options);
   return channel;
+}
+
+bool PeerSession::restart_ice() {
+  GstWebRTCSignalingState signaling = GST_WEBRTC_SIGNALING_STATE_CLOSED;
+  GstWebRTCSessionDescription *remote = nullptr;
+  g_object_get(impl_->webrtc, "signaling-state", &signaling, "current-remote-description", &remote,
+               nullptr);
+  if (remote != nullptr) gst_webrtc_session_description_free(remote);
+  if (signaling != GST_WEBRTC_SIGNALING_STATE_STABLE || remote == nullptr) {
+    GST_INFO_OBJECT(impl_->webrtc, "no ICE restart: no completed offer/answer exchange to restart");
+    return false;
+  }
+  if (!restart_ice_agent(impl_->webrtc)) {
+    GST_WARNING_OBJECT(impl_->webrtc, "no ICE restart: webrtcbin's ICE agent is not libnice");
+    return false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->restart_credentials = generate_ice_credentials();
+  }
+  GST_INFO_OBJECT(impl_->webrtc, "restarting ICE: a new offer with new credentials");
+  create_offer();
+  return true;
 }
 
 GstElement *PeerSession::webrtcbin() const { return impl_->webrtc; }

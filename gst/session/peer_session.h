@@ -4,7 +4,8 @@
 // GStreamer thread), remote candidates held back until the remote
 // description is set, m-line index <-> a=mid for `label`/`id`, repeated
 // offers answered on the same webrtcbin, the ordered data channel, ICE
-// servers and the local addresses ICE may use, and checks on the SDP we send.
+// servers and the local addresses ICE may use, checks on the SDP we send,
+// and ICE restarts (which webrtcbin 1.22 lacks).
 //
 // It knows nothing of signaling: the owner moves SDP and candidates between
 // this and the protocol. Callbacks run on GStreamer threads (webrtcbin's own
@@ -72,6 +73,15 @@ class PeerSession {
   // An ordered data channel labelled `label` (the offerer creates it,
   // PROTOCOL.md §3.9). Transfer full.
   GstWebRTCDataChannel *create_data_channel(const std::string &label);
+
+  // ICE restart, as RTCPeerConnection.restartIce() (ice_restart.h): a new
+  // offer with new credentials, candidate checks from scratch, our
+  // candidates sent again; media stays on the old path while it works. For
+  // a lost path or a changed network. The remote's restarting offer is
+  // recognised by set_remote_description and answered the same way. False
+  // (nothing done) before an offer/answer exchange completed, while one is
+  // in progress, or when webrtcbin's ICE is not libnice.
+  bool restart_ice();
 
   GstElement *webrtcbin() const;
 

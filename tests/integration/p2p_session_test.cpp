@@ -4,7 +4,7 @@
 // decode H.264 frames, and the data channel the offerer creates must carry
 // text both ways. Loopback only: ICE is told to use 127.0.0.1. Also, with two
 // sessions wired in memory, how an answer is checked when tracks were added
-// after the offer it answers.
+// after the offer it answers, and an ICE restart.
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "gst/session/ice_restart.h"
 #include "gst/session/peer_session.h"
 #include "server_process.h"
 #include "signaling/client/signaling_client.h"
@@ -351,6 +352,191 @@ TEST(PeerSessionAnswers, AnAnswerIsCheckedAgainstTheOfferItAnswersNotTracksAdded
   gst_object_unref(track_src);
   gst_object_unref(webrtc_sink);
   g_object_unref(channel);
+}
+
+
+// A sender and a receiver connected in memory (descriptions and candidates
+// handed straight across), with media: VP8 from the offerer, buffers
+// counted where the answerer's webrtcbin outputs them.
+struct WiredPair {
+  struct Side {
+    GstElement *pipeline = nullptr;
+    GstElement *webrtc = nullptr;
+    std::unique_ptr<session::PeerSession> session;
+    std::mutex mutex;
+    std::vector<std::string> descriptions;
+    std::vector<std::string> ice_states;  // webrtcbin's ice-connection-state, as it changed
+    unsigned candidates_sent = 0;
+    std::string errors;
+    Side *remote = nullptr;
+
+    void record_ice_state() {
+      GstWebRTCICEConnectionState state = GST_WEBRTC_ICE_CONNECTION_STATE_NEW;
+      g_object_get(webrtc, "ice-connection-state", &state, nullptr);
+      GEnumClass *klass =
+          static_cast<GEnumClass *>(g_type_class_ref(GST_TYPE_WEBRTC_ICE_CONNECTION_STATE));
+      std::lock_guard<std::mutex> lock(mutex);
+      ice_states.push_back(g_enum_get_value(klass, state)->value_nick);
+      g_type_class_unref(klass);
+      g_main_context_wakeup(nullptr);
+    }
+    std::vector<std::string> descriptions_copy() {
+      std::lock_guard<std::mutex> lock(mutex);
+      return descriptions;
+    }
+    std::vector<std::string> ice_states_copy() {
+      std::lock_guard<std::mutex> lock(mutex);
+      return ice_states;
+    }
+    bool connected() {
+      GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+      g_object_get(webrtc, "connection-state", &state, nullptr);
+      return state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
+    }
+  };
+
+  WiredPair() {
+    offerer.pipeline = gst_parse_launch(
+        "webrtcbin name=webrtc videotestsrc is-live=true ! video/x-raw,width=160,height=120 "
+        "! vp8enc deadline=1 ! rtpvp8pay ! "
+        "application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000 ! webrtc.",
+        nullptr);
+    answerer.pipeline = gst_pipeline_new("answerer");
+    gst_bin_add(GST_BIN(answerer.pipeline), gst_element_factory_make("webrtcbin", "webrtc"));
+    for (Side *side : {&offerer, &answerer}) {
+      if (side->pipeline == nullptr) {
+        ADD_FAILURE() << "could not build the test pipelines";
+        return;
+      }
+      side->webrtc = gst_bin_get_by_name(GST_BIN(side->pipeline), "webrtc");
+      side->remote = side == &offerer ? &answerer : &offerer;
+      session::IceSettings ice;
+      ice.local_addresses = {"127.0.0.1"};
+      side->session = std::make_unique<session::PeerSession>(
+          side->webrtc, ice,
+          session::SessionCallbacks{
+              [side](proto::SdpType type, const std::string &sdp) {
+                {
+                  std::lock_guard<std::mutex> lock(side->mutex);
+                  side->descriptions.push_back(sdp);
+                }
+                side->remote->session->set_remote_description(type, sdp);
+                g_main_context_wakeup(nullptr);
+              },
+              [side](unsigned mline, const std::string &, const std::string &candidate) {
+                {
+                  std::lock_guard<std::mutex> lock(side->mutex);
+                  ++side->candidates_sent;
+                }
+                side->remote->session->add_remote_candidate(mline, candidate);
+              },
+              [side](const std::string &error) {
+                std::lock_guard<std::mutex> lock(side->mutex);
+                side->errors += error + "\n";
+                g_main_context_wakeup(nullptr);
+              },
+              [side] {
+                std::lock_guard<std::mutex> lock(side->mutex);
+                side->errors += "the connection failed\n";
+                g_main_context_wakeup(nullptr);
+              },
+              nullptr});
+      g_signal_connect_swapped(side->webrtc, "notify::ice-connection-state",
+                               G_CALLBACK(+[](Side *s) { s->record_ice_state(); }), side);
+    }
+    g_signal_connect(answerer.webrtc, "pad-added", G_CALLBACK(on_pad_added), this);
+    gst_element_set_state(answerer.pipeline, GST_STATE_PLAYING);
+    gst_element_set_state(offerer.pipeline, GST_STATE_PLAYING);
+  }
+  ~WiredPair() {
+    for (Side *side : {&offerer, &answerer}) {
+      g_signal_handlers_disconnect_by_data(side->webrtc, side);
+      gst_element_set_state(side->pipeline, GST_STATE_NULL);
+    }
+    for (Side *side : {&offerer, &answerer}) {
+      side->session.reset();
+      gst_object_unref(side->webrtc);
+      gst_object_unref(side->pipeline);
+    }
+  }
+
+  static void on_pad_added(GstElement *, GstPad *pad, gpointer self) {
+    if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+    auto *pair = static_cast<WiredPair *>(self);
+    GstElement *sink = gst_element_factory_make("fakesink", nullptr);
+    g_object_set(sink, "async", FALSE, nullptr);
+    gst_bin_add(GST_BIN(pair->answerer.pipeline), sink);
+    gst_element_sync_state_with_parent(sink);
+    GstPad *sink_pad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_add_probe(
+        sink_pad, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad *, GstPadProbeInfo *, gpointer data) {
+          ++static_cast<WiredPair *>(data)->received;
+          g_main_context_wakeup(nullptr);
+          return GST_PAD_PROBE_OK;
+        },
+        pair, nullptr);
+    gst_pad_link(pad, sink_pad);
+    gst_object_unref(sink_pad);
+  }
+
+  Side offerer;
+  Side answerer;
+  std::atomic<unsigned> received{0};
+};
+
+// RTCPeerConnection.restartIce() on webrtcbin: both sides take new
+// credentials, check candidate pairs again (ICE goes through "checking") and
+// connect, and media keeps arriving; no new DTLS or transceivers.
+TEST(PeerSessionIceRestart, NewCredentialsOnBothSidesChecksAgainAndMediaKeepsFlowing) {
+  gst_init(nullptr, nullptr);
+  WiredPair pair;
+  EXPECT_FALSE(pair.offerer.session->restart_ice()) << "nothing to restart before an exchange";
+  pair.offerer.session->create_offer();
+  ASSERT_TRUE(wait_until(
+      [&] { return pair.offerer.connected() && pair.answerer.connected() && pair.received > 30; },
+      10000))
+      << pair.offerer.errors << pair.answerer.errors;
+  const auto first_offer = pair.offerer.descriptions_copy().at(0);
+  const auto first_answer = pair.answerer.descriptions_copy().at(0);
+  const std::size_t states_before = pair.offerer.ice_states_copy().size();
+  const unsigned candidates_before = pair.offerer.candidates_sent;
+
+  ASSERT_TRUE(pair.offerer.session->restart_ice());
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto states = pair.offerer.ice_states_copy();
+        bool checked = false, connected_after = false;
+        for (std::size_t i = states_before; i < states.size(); ++i) {
+          if (states[i] == "checking") checked = true;
+          if (checked && (states[i] == "connected" || states[i] == "completed"))
+            connected_after = true;
+        }
+        return pair.answerer.descriptions_copy().size() == 2 && connected_after &&
+               pair.offerer.connected();
+      },
+      10000))
+      << "ICE states of the offerer: " << ::testing::PrintToString(pair.offerer.ice_states_copy())
+      << "\n" << pair.offerer.errors << pair.answerer.errors;
+
+  const auto second_offer = pair.offerer.descriptions_copy().at(1);
+  const auto second_answer = pair.answerer.descriptions_copy().at(1);
+  EXPECT_NE(session::ice_ufrag_of(second_offer), "");
+  EXPECT_NE(session::ice_ufrag_of(second_offer), session::ice_ufrag_of(first_offer));
+  EXPECT_NE(session::ice_ufrag_of(second_answer), "");
+  EXPECT_NE(session::ice_ufrag_of(second_answer), session::ice_ufrag_of(first_answer));
+  EXPECT_GT(pair.offerer.candidates_sent, candidates_before) << "candidates sent again";
+  // Same DTLS: the fingerprint is the one of the first offer.
+  auto fingerprint = [](const std::string &sdp) {
+    const auto at = sdp.find("a=fingerprint:");
+    return at == std::string::npos ? "" : sdp.substr(at, sdp.find('\n', at) - at);
+  };
+  EXPECT_EQ(fingerprint(second_offer), fingerprint(first_offer));
+
+  const unsigned received_after_restart = pair.received;
+  EXPECT_TRUE(wait_until([&] { return pair.received > received_after_restart + 30; }, 5000))
+      << "media stopped after the restart";
+  EXPECT_EQ(pair.offerer.errors + pair.answerer.errors, "");
 }
 
 }  // namespace

@@ -3,10 +3,13 @@
 // raw VP8 and H.264 passed through from an RTSP server; a conference of
 // three gst pipelines with a late joiner and a leave; the server killed and
 // restarted under a publisher and a player, or gone for good (bounded
-// retries); bitrate adaptation to real packet loss; the legacy room style;
-// playbin with an amsrtc:// URI; what a user sees when something is wrong.
+// retries); bitrate adaptation to real packet loss; ICE restart (on demand,
+// after a real ICE failure, and the full re-publish when it cannot connect);
+// the legacy room style; playbin with an amsrtc:// URI; what a user sees
+// when something is wrong.
 #include <gst/gst.h>
 #include <gst/rtsp-server/rtsp-server.h>
+#include <gst/webrtc/webrtc.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -164,6 +167,106 @@ std::string last_stats(StreamPipeline &p) {
   for (auto *s : stats) gst_structure_free(s);
   return text;
 }
+
+
+// The webrtcbin inside the pipeline's amsrtcsink (a new reference).
+GstElement *publisher_webrtcbin(StreamPipeline &p) {
+  GstElement *found = nullptr;
+  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(p.pipeline()));
+  GValue item = G_VALUE_INIT;
+  while (found == nullptr && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    GstElement *element = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory *factory = gst_element_get_factory(element);
+    if (factory != nullptr && g_str_equal(GST_OBJECT_NAME(factory), "webrtcbin"))
+      found = GST_ELEMENT(gst_object_ref(element));
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  return found;
+}
+
+// The a=ice-ufrag of webrtcbin's "current-local-description" or
+// "current-remote-description" ("" when there is none).
+std::string ice_ufrag(GstElement *webrtc, const char *description_property) {
+  GstWebRTCSessionDescription *description = nullptr;
+  g_object_get(webrtc, description_property, &description, nullptr);
+  if (description == nullptr) return "";
+  gchar *text = gst_sdp_message_as_text(description->sdp);
+  std::string sdp = text;
+  g_free(text);
+  gst_webrtc_session_description_free(description);
+  const auto at = sdp.find("a=ice-ufrag:");
+  if (at == std::string::npos) return "";
+  const auto start = at + std::string("a=ice-ufrag:").size();
+  return sdp.substr(start, sdp.find_first_of("\r\n", start) - start);
+}
+
+bool connected(GstElement *webrtc) {
+  GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+  g_object_get(webrtc, "connection-state", &state, nullptr);
+  return state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
+}
+
+// The UDP port of the local candidate webrtcbin's selected pair uses (one
+// bundled transport), from its stats; 0 when there is none.
+unsigned local_candidate_port(GstElement *webrtc) {
+  GstPromise *promise = gst_promise_new();
+  g_signal_emit_by_name(webrtc, "get-stats", nullptr, promise);
+  unsigned port = 0;
+  if (gst_promise_wait(promise) == GST_PROMISE_RESULT_REPLIED) {
+    const GstStructure *reply = gst_promise_get_reply(promise);
+    for (int i = 0; i < gst_structure_n_fields(reply); ++i) {
+      const GValue *value = gst_structure_get_value(reply, gst_structure_nth_field_name(reply, i));
+      if (!GST_VALUE_HOLDS_STRUCTURE(value)) continue;
+      const GstStructure *stats = gst_value_get_structure(value);
+      // By the stats' name: webrtcbin 1.22 swaps the local-candidate and
+      // remote-candidate types (gstwebrtcstats.c tests strcmp() != 0).
+      guint candidate_port = 0;
+      if (g_str_has_prefix(gst_structure_nth_field_name(reply, i), "ice-candidate-local") &&
+          gst_structure_get_uint(stats, "port", &candidate_port))
+        port = candidate_port;
+    }
+  }
+  gst_promise_unref(promise);
+  return port;
+}
+
+// Drops every UDP packet to `port` in this network namespace (the tests run
+// in one of their own), with an nftables table removed on destruction: ICE
+// checks and keepalives to that port go unanswered, as on a dead path.
+class DroppedUdpPort {
+ public:
+  explicit DroppedUdpPort(unsigned port) {
+    ok_ = nft("add table inet amsrtc_test") &&
+          nft("add chain inet amsrtc_test input { type filter hook input priority 0 ; }") &&
+          nft("add rule inet amsrtc_test input udp dport " + std::to_string(port) + " drop");
+  }
+  ~DroppedUdpPort() { lift(); }
+  void lift() {
+    if (ok_) nft("delete table inet amsrtc_test");
+    ok_ = false;
+  }
+  bool ok() const { return ok_; }
+  const std::string &error() const { return error_; }
+
+ private:
+  bool nft(const std::string &command) {
+    gchar *err = nullptr;
+    gint status = 0;
+    GError *error = nullptr;
+    const std::string line = "nft " + command;
+    const bool ran = g_spawn_command_line_sync(line.c_str(), nullptr, &err, &status, &error);
+    if (!ran || !g_spawn_check_wait_status(status, nullptr)) {
+      error_ = line + ": " + (error != nullptr ? error->message : (err != nullptr ? err : ""));
+    }
+    g_clear_error(&error);
+    g_free(err);
+    return error_.empty();
+  }
+  bool ok_ = false;
+  std::string error_;
+};
 
 class StreamElements : public ::testing::Test {
  protected:
@@ -561,6 +664,120 @@ TEST_F(StreamElements, LegacyRoomStyleJoinsTheRoomThenPublishes) {
   observer.send(R"({"command":"getRoomInfo","room":"old-room","streamId":"observer"})");
   EXPECT_EQ(observer.wait_for<protocol::RoomInformation>().members.ids(),
             std::vector<std::string>{"legacy1"});
+}
+
+
+// restart-ice (as after a network change): a new offer with new credentials
+// on the live publish session, answered by the server; ICE checks again and
+// the player never notices: no new publish, no new play.
+TEST_F(StreamElements, RestartIceOnDemandKeepsThePublishSessionAndThePlayerDecoding) {
+  auto pub = publisher("roaming");
+  auto play = player("roaming");
+  pub->play();
+  play->play();
+  expect_flow(*pub, *play, "roaming");
+  GstElement *webrtc = publisher_webrtcbin(*pub);
+  ASSERT_NE(webrtc, nullptr);
+  const std::string local_before = ice_ufrag(webrtc, "current-local-description");
+  const std::string remote_before = ice_ufrag(webrtc, "current-remote-description");
+  ASSERT_NE(remote_before, "");
+
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pub->pipeline()), "sink");
+  g_signal_emit_by_name(sink, "restart-ice");
+  gst_object_unref(sink);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return pub->count_messages("amsrtc/ice-restart") == 1 &&
+               ice_ufrag(webrtc, "current-remote-description") != remote_before &&
+               connected(webrtc);
+      },
+      10000))
+      << state(*pub) << server.stderr_text();
+  EXPECT_NE(ice_ufrag(webrtc, "current-local-description"), local_before);
+  play->reset_counts();
+  EXPECT_TRUE(wait_until([&] { return play->buffers("video_roaming") >= 30; }, 10000))
+      << state(*play);
+  EXPECT_EQ(pub->count_messages("amsrtc/publish-started"), 1);
+  EXPECT_EQ(play->count_messages("amsrtc/play-started"), 1);
+  EXPECT_EQ(pub->warnings(), "");
+  EXPECT_EQ(play->warnings().find("Playing again"), std::string::npos) << play->warnings();
+  EXPECT_EQ(pub->errors() + play->errors(), "");
+  GstElement *now = publisher_webrtcbin(*pub);
+  EXPECT_EQ(now, webrtc) << "the same session";
+  if (now != nullptr) gst_object_unref(now);
+  gst_object_unref(webrtc);
+}
+
+// A real ICE failure: the server's packets to the publisher's port are
+// dropped, so its keepalive checks go unanswered and libnice declares the
+// path failed (after its 50 s). The element restarts ICE on the live
+// session; with the path back, it connects again without a new publish.
+TEST_F(StreamElements, AnIceFailureIsRepairedByAnIceRestartWithoutPublishingAgain) {
+  auto pub = publisher("flaky");
+  auto play = player("flaky");
+  pub->play();
+  play->play();
+  expect_flow(*pub, *play, "flaky");
+  GstElement *webrtc = publisher_webrtcbin(*pub);
+  ASSERT_NE(webrtc, nullptr);
+  const unsigned port = local_candidate_port(webrtc);
+  ASSERT_NE(port, 0u);
+  const std::string remote_before = ice_ufrag(webrtc, "current-remote-description");
+  DroppedUdpPort dropped(port);
+  ASSERT_TRUE(dropped.ok()) << dropped.error();
+
+  ASSERT_TRUE(wait_until(
+      [&] { return pub->count_messages("amsrtc/ice-restart") == 1 || !pub->errors().empty(); },
+      75000))
+      << "no ICE restart within 75 s of losing the path\n" << state(*pub);
+  auto restarts = pub->messages("amsrtc/ice-restart");
+  EXPECT_STREQ(gst_structure_get_string(restarts.at(0), "reason"), "ICE failed");
+  for (auto *s : restarts) gst_structure_free(s);
+  dropped.lift();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return ice_ufrag(webrtc, "current-remote-description") != remote_before &&
+               connected(webrtc);
+      },
+      10000))
+      << state(*pub) << server.stderr_text();
+  play->reset_counts();
+  EXPECT_TRUE(wait_until([&] { return play->buffers("video_flaky") >= 30; }, 10000))
+      << state(*play);
+  EXPECT_EQ(pub->count_messages("amsrtc/publish-started"), 1) << "no new publish";
+  EXPECT_EQ(pub->errors() + play->errors(), "");
+  gst_object_unref(webrtc);
+}
+
+// An ICE restart that cannot connect (the path stays dead) ends in a full
+// re-publish after 10 s, on a new connection, and the player resumes.
+TEST_F(StreamElements, AnIceRestartThatCannotConnectEndsInANewPublish) {
+  auto pub = publisher("deadpath");
+  auto play = player("deadpath");
+  pub->play();
+  play->play();
+  expect_flow(*pub, *play, "deadpath");
+  GstElement *webrtc = publisher_webrtcbin(*pub);
+  ASSERT_NE(webrtc, nullptr);
+  DroppedUdpPort dropped(local_candidate_port(webrtc));
+  ASSERT_TRUE(dropped.ok()) << dropped.error();
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pub->pipeline()), "sink");
+  g_signal_emit_by_name(sink, "restart-ice");
+  gst_object_unref(sink);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return pub->count_messages("amsrtc/publish-started") == 2 || !pub->errors().empty();
+      },
+      25000))
+      << state(*pub) << server.stderr_text();
+  EXPECT_EQ(pub->count_messages("amsrtc/ice-restart"), 1);
+  EXPECT_NE(pub->warnings().find("an ICE restart did not connect within 10 s"), std::string::npos)
+      << pub->warnings();
+  play->reset_counts();
+  EXPECT_TRUE(wait_until([&] { return play->buffers("video_deadpath") >= 30; }, 15000))
+      << state(*play) << server.stderr_text();
+  EXPECT_EQ(pub->errors() + play->errors(), "");
+  gst_object_unref(webrtc);
 }
 
 }  // namespace

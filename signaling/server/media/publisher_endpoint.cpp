@@ -31,6 +31,12 @@ constexpr GstClockTime kKeyframeRequestInterval = 500 * GST_MSECOND;
 // as started without it.
 constexpr guint kLateTrackGraceMs = 1500;
 
+// A publisher whose connection failed after media flowed may restart ICE (a
+// new offer on the live session, PROTOCOL.md §3.11); it has this long to
+// send that offer. One that stopped sending is ended sooner, by the media
+// plane's 3 s silence check.
+constexpr guint kIceRestartGraceMs = 10000;
+
 void free_weak(gpointer data, GClosure *) { delete static_cast<Weak *>(data); }
 
 // Counts the track's bytes and reads its picture size, on the streaming
@@ -131,10 +137,10 @@ void PublisherEndpoint::start(const std::string &offer) {
       [weak](const std::string &error) {
         if (auto self = weak.lock()) self->fail("notSetRemoteDescription", error);
       },
-      [weak] {
-        if (auto self = weak.lock())
-          self->fail("noPacketReceivedForTimeoutDuration",
-                     "the connection to the publisher failed (ICE or DTLS)");
+      [weak, main] {
+        main->post([weak] {
+          if (auto self = weak.lock()) self->connection_failed();
+        });
       },
       nullptr};
   session_ = std::make_unique<session::PeerSession>(webrtc_, ice_, std::move(callbacks));
@@ -159,7 +165,40 @@ void PublisherEndpoint::start(const std::string &offer) {
 }
 
 void PublisherEndpoint::apply_remote_description(protocol::SdpType type, const std::string &sdp) {
+  if (type == protocol::SdpType::kOffer && ice_restart_timer_ != nullptr) {
+    GST_INFO("publisher %s: a new offer after the connection failed (ICE restart)",
+             key_.stream_id.c_str());
+    g_source_destroy(ice_restart_timer_);
+    g_source_unref(ice_restart_timer_);
+    ice_restart_timer_ = nullptr;
+  }
   if (session_) session_->set_remote_description(type, sdp);
+}
+
+void PublisherEndpoint::connection_failed() {
+  if (stopped_ || ice_restart_timer_ != nullptr) return;
+  if (!reported_flowing_) {
+    return fail("noPacketReceivedForTimeoutDuration",
+                "the connection to the publisher failed (ICE or DTLS)");
+  }
+  GST_INFO("publisher %s: the connection failed; waiting %u s for an ICE restart",
+           key_.stream_id.c_str(), kIceRestartGraceMs / 1000);
+  ice_restart_timer_ = g_timeout_source_new(kIceRestartGraceMs);
+  g_source_set_callback(
+      ice_restart_timer_,
+      [](gpointer data) -> gboolean {
+        auto self = static_cast<Weak *>(data)->lock();
+        if (!self || self->stopped_) return G_SOURCE_REMOVE;
+        g_source_unref(self->ice_restart_timer_);
+        self->ice_restart_timer_ = nullptr;
+        self->events_.media_event(EndpointFailed{
+            self->key_, "noPacketReceivedForTimeoutDuration",
+            "the connection to the publisher failed (ICE or DTLS) and was not restarted within " +
+                std::to_string(kIceRestartGraceMs / 1000) + " s"});
+        return G_SOURCE_REMOVE;
+      },
+      new Weak(weak_from_this()), [](gpointer data) { delete static_cast<Weak *>(data); });
+  g_source_attach(ice_restart_timer_, main_.context());
 }
 
 void PublisherEndpoint::add_remote_candidate(unsigned mline, const std::string &candidate) {
@@ -295,6 +334,11 @@ void PublisherEndpoint::stop() {
   stopped_ = true;
   if (grace_timer_ != 0) g_source_remove(grace_timer_);
   grace_timer_ = 0;
+  if (ice_restart_timer_ != nullptr) {
+    g_source_destroy(ice_restart_timer_);
+    g_source_unref(ice_restart_timer_);
+    ice_restart_timer_ = nullptr;
+  }
   if (webrtc_ != nullptr) {
     // Stopping webrtcbin first joins its streaming threads: no pad-added or
     // probe runs after this. (Its SCTP elements too: element_stop.h.)

@@ -39,6 +39,8 @@ class PublisherEndpoint : public std::enable_shared_from_this<PublisherEndpoint>
   // Plans the receiving transceivers from `offer` and answers it; an offer
   // we cannot take ends as EndpointFailed(notSetRemoteDescription).
   void start(const std::string &offer);
+  // A new offer on the live session (renegotiation, or an ICE restart,
+  // which webrtcbin's session recognises and answers).
   void apply_remote_description(protocol::SdpType type, const std::string &sdp);
   void add_remote_candidate(unsigned mline, const std::string &candidate);
   // Sends to the publisher over its data channel (when it opened one).
@@ -55,6 +57,9 @@ class PublisherEndpoint : public std::enable_shared_from_this<PublisherEndpoint>
   void add_track(GstPad *pad);
   void track_flowing(const std::shared_ptr<Track> &track);
   void fail(const std::string &definition, const std::string &information);
+  // ICE or DTLS failed: at once before media flowed; afterwards only if no
+  // ICE restart offer comes within kIceRestartGraceMs.
+  void connection_failed();
   std::weak_ptr<PublisherEndpoint> *new_weak() { return new std::weak_ptr<PublisherEndpoint>(weak_from_this()); }
 
   GstBin *pipeline_;
@@ -73,6 +78,7 @@ class PublisherEndpoint : public std::enable_shared_from_this<PublisherEndpoint>
   // The codec chosen for each kind from the offer (see Track::offered_caps).
   std::map<std::string, GstCaps *> offered_caps_;
   guint grace_timer_ = 0;  // reports media flowing without a late track
+  GSource *ice_restart_timer_ = nullptr;  // see connection_failed()
   bool reported_flowing_ = false;
   bool stopped_ = false;
 };
