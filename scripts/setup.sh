@@ -22,6 +22,8 @@ packages=(
   libssl-dev
   # tests
   libgtest-dev libgmock-dev iproute2 util-linux python3 openssl
+  # packet filtering inside a test's network namespace: a dead ICE path
+  nftables
   # an RTSP server inside the tests (H.264 passed through by amsrtcsink)
   libgstrtspserver-1.0-dev
 )
