@@ -19,15 +19,18 @@
  *
  * A stream that is not published yet is waited for (a warning says so);
  * when its publisher stops the pads get EOS. If the signaling connection
- * drops or the WebRTC connection fails, the element plays again
- * (`reconnect`) and the media resumes on the same pads.
+ * drops the element plays again (`reconnect`) and the media resumes on the
+ * same pads. If the WebRTC connection fails, the element waits 10 s for the
+ * server to restart ICE (amsrtc-server does: a new offer with new ICE
+ * credentials, answered here with a restart of our own, and
+ * `amsrtc/ice-restart` on the bus); if it is not up by then it plays again.
  *
  * The element is a URI handler for `amsrtc://host:port/app/streamId` and
  * `amsrtcs://` (TLS), so playbin and gst-play-1.0 play such URIs. Query
  * parameters set properties: `?room=conf1&token=...`.
  *
  * Bus messages (element messages): `amsrtc/play-started`,
- * `amsrtc/play-finished`.
+ * `amsrtc/play-finished`, `amsrtc/ice-restart` (stream-id, reason).
  *
  * |[
  * gst-launch-1.0 amsrtcsrc stream-id=cam1 server=ws://127.0.0.1:5080/WebRTCAppEE/websocket \

@@ -116,9 +116,11 @@ struct StreamController::Session : std::enable_shared_from_this<Session> {
   // from it for the bitrate adaptation.
   ReceiverFeedback feedback;
   LossMeter video_loss;  // guarded by the controller's mutex_
-  // Publish: an ICE restart is under way (worker thread only); a failure
-  // during it ends the session instead.
+  // An ICE restart is under way (worker thread only): a failure during it
+  // ends the session instead. Each restart (or server restart offer while
+  // playing) starts a new deadline; only the newest one counts.
   bool restarting_ice = false;
+  unsigned ice_restart_generation = 0;
 };
 
 // A played track: receive chain and our src pad. Kept when a session ends,
@@ -501,9 +503,14 @@ std::shared_ptr<StreamController::Session> StreamController::ensure_session() {
                 std::lock_guard<std::mutex> lock(mutex_);
                 if (!session || session_ != session) return;  // already replaced
               }
-              // First an ICE restart on the live session; if that fails
-              // too, a new session.
-              if (!session->restarting_ice && begin_ice_restart(session, "ICE failed")) return;
+              // First an ICE restart on the live session (publish: ours;
+              // play: the server's); if that fails too, a new session.
+              if (!session->restarting_ice) {
+                if (publishing() ? begin_ice_restart(session, "ICE failed")
+                                 : await_server_ice_restart(session, "ICE failed")) {
+                  return;
+                }
+              }
               restart(session->restarting_ice ? "the WebRTC connection failed again while ICE restarted"
                                               : "the WebRTC connection failed (ICE or DTLS)");
             });
@@ -514,6 +521,18 @@ std::shared_ptr<StreamController::Session> StreamController::ensure_session() {
                               states + " (check local-addresses, stun-server and turn-servers)");
             }
           }});
+  // The server restarts ICE on a play session (a new offer with a new
+  // ufrag, answered by PeerSession): said on the bus, with a fresh deadline.
+  session->peer->set_remote_ice_restart_handler([this, weak] {
+    post_job([this, weak] {
+      std::shared_ptr<Session> session = weak.lock();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!session || session_ != session || stopping_) return;
+      }
+      ice_restart_under_way(session, "the server restarted ICE");
+    });
+  });
   if (publishing()) {
     // Loss from receiver reports is what the bitrate adaptation follows;
     // TWCC feedback would crowd them out (PeerSession::set_transport_cc).
@@ -670,11 +689,31 @@ void StreamController::restart_ice() {
 
 // Publish only: we offer, so we can restart (PROTOCOL.md §3.11: a new offer
 // on the live publish session, as AMS's Android SDK sends). A player cannot:
-// the server offers, and the protocol has no way to ask it for a new offer.
+// the server offers, and the protocol has no way to ask it for a new offer
+// (see await_server_ice_restart).
 bool StreamController::begin_ice_restart(const std::shared_ptr<Session> &session,
                                          const std::string &why) {
   if (!publishing() || stopping_ || !session->peer->restart_ice()) return false;
+  ice_restart_under_way(session, why);
+  return true;
+}
+
+// Play: the server offers, so only it can restart ICE (amsrtc-server does
+// when the connection fails on its side, which happens within seconds of
+// ours: both sides' keepalive checks go unanswered). Give it the same time a
+// publisher's restart gets; a server that does not restart (AMS) costs those
+// seconds before we play again.
+bool StreamController::await_server_ice_restart(const std::shared_ptr<Session> &session,
+                                                const std::string &why) {
+  if (publishing() || stopping_) return false;
+  ice_restart_under_way(session, why + "; waiting for the server to restart ICE");
+  return true;
+}
+
+void StreamController::ice_restart_under_way(const std::shared_ptr<Session> &session,
+                                             const std::string &why) {
   session->restarting_ice = true;
+  const unsigned generation = ++session->ice_restart_generation;
   GST_INFO_OBJECT(bin_, "ICE restart (%s)", why.c_str());
   if (events_.message) {
     events_.message(gst_structure_new("amsrtc/ice-restart", "stream-id", G_TYPE_STRING,
@@ -683,12 +722,13 @@ bool StreamController::begin_ice_restart(const std::shared_ptr<Session> &session
   }
   std::weak_ptr<Session> weak = session;
   post_job(
-      [this, weak] {
+      [this, weak, generation] {
         std::shared_ptr<Session> session = weak.lock();
         {
           std::lock_guard<std::mutex> lock(mutex_);
           if (!session || session_ != session) return;
         }
+        if (generation != session->ice_restart_generation) return;  // a newer restart
         GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
         g_object_get(session->webrtc, "connection-state", &state, nullptr);
         if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
@@ -700,7 +740,6 @@ bool StreamController::begin_ice_restart(const std::shared_ptr<Session> &session
                 std::to_string(kIceRestartTimeout.count() / 1000) + " s");
       },
       kIceRestartTimeout);
-  return true;
 }
 
 void StreamController::on_pad_added(GstElement *, GstPad *pad, gpointer self) {

@@ -12,10 +12,10 @@
 //
 // Recovery: when the signaling socket comes back after a drop the server has
 // forgotten us, so the session is rebuilt and published / played again. When
-// ICE fails a publisher first restarts ICE on the live session (a new offer
-// with new credentials); if that does not connect, or when playing (the
-// server offers, so only it could restart), the session is rebuilt over the
-// live socket. A player keeps its output
+// ICE fails, first an ICE restart on the live session: a publisher sends a
+// new offer with new credentials; a player waits for the server's (the
+// server offers). If that does not connect within kIceRestartTimeout, the
+// session is rebuilt over the live socket. A player keeps its output
 // pads across sessions, so downstream sees the media resume on the same pads.
 //
 // Threads: protocol events arrive on the signaling client's thread, media
@@ -124,6 +124,10 @@ class StreamController {
   // Publish: an ICE restart on the live session; a new session if it has
   // not connected within kIceRestartTimeout. False when none could start.
   bool begin_ice_restart(const std::shared_ptr<Session> &session, const std::string &why);
+  // Play: after our connection failed, the server's restart is awaited.
+  bool await_server_ice_restart(const std::shared_ptr<Session> &session, const std::string &why);
+  // Posts amsrtc/ice-restart and arms the deadline of this restart.
+  void ice_restart_under_way(const std::shared_ptr<Session> &session, const std::string &why);
   static constexpr std::chrono::milliseconds kIceRestartTimeout{10000};
   void add_to_bin(GstElement *element);
   void link_track(Session &session, const LocalTrack &track);

@@ -48,6 +48,7 @@ struct PeerSession::Impl {
   std::vector<std::pair<unsigned, std::string>> local_candidates;
   std::optional<IceCredentials> restart_credentials;
   std::string remote_ufrag;
+  std::function<void()> on_remote_ice_restart;
 
   void error(const std::string &text) {
     GST_WARNING_OBJECT(webrtc, "%s", text.c_str());
@@ -827,10 +828,13 @@ void PeerSession::set_remote_description(proto::SdpType type, const std::string 
   // restart would forget them.
   if (remote_restarts_ice) {
     GST_INFO_OBJECT(impl_->webrtc, "the remote restarts ICE");
+    std::function<void()> handler;
     if (restart_ice_agent(impl_->webrtc)) {
       std::lock_guard<std::mutex> lock(impl_->mutex);
       impl_->restart_credentials = generate_ice_credentials();
+      handler = impl_->on_remote_ice_restart;
     }
+    if (handler) handler();
   }
   GstWebRTCSessionDescription *description = gst_webrtc_session_description_new(
       type == proto::SdpType::kOffer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER,
@@ -884,6 +888,11 @@ bool PeerSession::restart_ice() {
   GST_INFO_OBJECT(impl_->webrtc, "restarting ICE: a new offer with new credentials");
   create_offer();
   return true;
+}
+
+void PeerSession::set_remote_ice_restart_handler(std::function<void()> handler) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->on_remote_ice_restart = std::move(handler);
 }
 
 GstElement *PeerSession::webrtcbin() const { return impl_->webrtc; }

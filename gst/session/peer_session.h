@@ -82,6 +82,9 @@ class PeerSession {
   // (nothing done) before an offer/answer exchange completed, while one is
   // in progress, or when webrtcbin's ICE is not libnice.
   bool restart_ice();
+  // Called (on the thread of set_remote_description) when a remote offer
+  // restarts ICE, before it is answered.
+  void set_remote_ice_restart_handler(std::function<void()> handler);
 
   GstElement *webrtcbin() const;
 

@@ -169,8 +169,9 @@ std::string last_stats(StreamPipeline &p) {
 }
 
 
-// The webrtcbin inside the pipeline's amsrtcsink (a new reference).
-GstElement *publisher_webrtcbin(StreamPipeline &p) {
+// The webrtcbin inside the pipeline's amsrtcsink or amsrtcsrc (a new
+// reference; they run one at a time).
+GstElement *webrtcbin_in(StreamPipeline &p) {
   GstElement *found = nullptr;
   GstIterator *it = gst_bin_iterate_recurse(GST_BIN(p.pipeline()));
   GValue item = G_VALUE_INIT;
@@ -239,24 +240,24 @@ unsigned local_candidate_port(GstElement *webrtc) {
 // signaling socket to `port`.
 class DroppedPackets {
  public:
-  DroppedPackets() {
-    ok_ = nft("add table inet amsrtc_test") &&
-          nft("add chain inet amsrtc_test input { type filter hook input priority 0 ; }");
+  explicit DroppedPackets(const std::string &table = "amsrtc_test") : table_(table) {
+    ok_ = nft("add table inet " + table_) &&
+          nft("add chain inet " + table_ + " input { type filter hook input priority 0 ; }");
   }
   ~DroppedPackets() { lift(); }
   DroppedPackets &drop_udp_to(unsigned port) {
-    ok_ = ok_ && nft("add rule inet amsrtc_test input udp dport " + std::to_string(port) + " drop");
+    ok_ = ok_ && nft("add rule inet " + table_ + " input udp dport " + std::to_string(port) + " drop");
     return *this;
   }
   DroppedPackets &drop_tcp_except(unsigned port) {
     const std::string p = std::to_string(port);
-    ok_ = ok_ && nft("add rule inet amsrtc_test input tcp dport " + p + " accept") &&
-          nft("add rule inet amsrtc_test input tcp sport " + p + " accept") &&
-          nft("add rule inet amsrtc_test input meta l4proto tcp drop");
+    ok_ = ok_ && nft("add rule inet " + table_ + " input tcp dport " + p + " accept") &&
+          nft("add rule inet " + table_ + " input tcp sport " + p + " accept") &&
+          nft("add rule inet " + table_ + " input meta l4proto tcp drop");
     return *this;
   }
   void lift() {
-    if (ok_) nft("delete table inet amsrtc_test");
+    if (ok_) nft("delete table inet " + table_);
     ok_ = false;
   }
   bool ok() const { return ok_; }
@@ -276,6 +277,7 @@ class DroppedPackets {
     g_free(err);
     return error_.empty();
   }
+  std::string table_;
   bool ok_ = false;
   std::string error_;
 };
@@ -688,7 +690,7 @@ TEST_F(StreamElements, RestartIceOnDemandKeepsThePublishSessionAndThePlayerDecod
   pub->play();
   play->play();
   expect_flow(*pub, *play, "roaming");
-  GstElement *webrtc = publisher_webrtcbin(*pub);
+  GstElement *webrtc = webrtcbin_in(*pub);
   ASSERT_NE(webrtc, nullptr);
   const std::string local_before = ice_ufrag(webrtc, "current-local-description");
   const std::string remote_before = ice_ufrag(webrtc, "current-remote-description");
@@ -714,52 +716,73 @@ TEST_F(StreamElements, RestartIceOnDemandKeepsThePublishSessionAndThePlayerDecod
   EXPECT_EQ(pub->warnings(), "");
   EXPECT_EQ(play->warnings().find("Playing again"), std::string::npos) << play->warnings();
   EXPECT_EQ(pub->errors() + play->errors(), "");
-  GstElement *now = publisher_webrtcbin(*pub);
+  GstElement *now = webrtcbin_in(*pub);
   EXPECT_EQ(now, webrtc) << "the same session";
   if (now != nullptr) gst_object_unref(now);
   gst_object_unref(webrtc);
 }
 
-// A real ICE failure: the server's packets to the publisher's port are
-// dropped, so its keepalive checks go unanswered and libnice declares the
-// path failed (after its 50 s). The element restarts ICE on the live
-// session; with the path back, it connects again without a new publish.
-TEST_F(StreamElements, AnIceFailureIsRepairedByAnIceRestartWithoutPublishingAgain) {
+// Whether one of the pipeline's amsrtc/ice-restart messages gives `reason`.
+bool ice_restart_with_reason(StreamPipeline &p, const std::string &reason) {
+  bool found = false;
+  for (GstStructure *s : p.messages("amsrtc/ice-restart")) {
+    if (reason == gst_structure_get_string(s, "reason")) found = true;
+    gst_structure_free(s);
+  }
+  return found;
+}
+
+// Real ICE failures under a publisher and a player: UDP to each one's port
+// is dropped, so the keepalive checks on both ends of each connection go
+// unanswered and libnice declares the paths failed (after its 50 s). The
+// publisher restarts ICE itself; on the play session the server restarts
+// it (it offers there) and amsrtcsrc answers. Each path comes back when its
+// restart begins. Both sessions carry on: no new publish, no new play.
+TEST_F(StreamElements, IceFailuresAreRepairedByIceRestartsOnTheLiveSessions) {
   auto pub = publisher("flaky");
   auto play = player("flaky");
   pub->play();
   play->play();
   expect_flow(*pub, *play, "flaky");
-  GstElement *webrtc = publisher_webrtcbin(*pub);
-  ASSERT_NE(webrtc, nullptr);
-  const unsigned port = local_candidate_port(webrtc);
-  ASSERT_NE(port, 0u);
-  const std::string remote_before = ice_ufrag(webrtc, "current-remote-description");
-  DroppedPackets dropped;
-  dropped.drop_udp_to(port);
-  ASSERT_TRUE(dropped.ok()) << dropped.error();
+  GstElement *pub_webrtc = webrtcbin_in(*pub);
+  GstElement *play_webrtc = webrtcbin_in(*play);
+  ASSERT_NE(pub_webrtc, nullptr);
+  ASSERT_NE(play_webrtc, nullptr);
+  const std::string pub_remote_before = ice_ufrag(pub_webrtc, "current-remote-description");
+  const std::string play_remote_before = ice_ufrag(play_webrtc, "current-remote-description");
+  DroppedPackets pub_path("amsrtc_test_publisher");
+  pub_path.drop_udp_to(local_candidate_port(pub_webrtc));
+  DroppedPackets play_path("amsrtc_test_player");
+  play_path.drop_udp_to(local_candidate_port(play_webrtc));
+  ASSERT_TRUE(pub_path.ok() && play_path.ok()) << pub_path.error() << play_path.error();
 
-  ASSERT_TRUE(wait_until(
-      [&] { return pub->count_messages("amsrtc/ice-restart") == 1 || !pub->errors().empty(); },
-      75000))
-      << "no ICE restart within 75 s of losing the path\n" << state(*pub);
-  auto restarts = pub->messages("amsrtc/ice-restart");
-  EXPECT_STREQ(gst_structure_get_string(restarts.at(0), "reason"), "ICE failed");
-  for (auto *s : restarts) gst_structure_free(s);
-  dropped.lift();
+  const bool restarted = wait_until(
+      [&] {
+        if (ice_restart_with_reason(*pub, "ICE failed")) pub_path.lift();
+        if (ice_restart_with_reason(*play, "the server restarted ICE")) play_path.lift();
+        return (!pub_path.ok() && !play_path.ok()) || !(pub->errors() + play->errors()).empty();
+      },
+      80000);
+  EXPECT_TRUE(restarted) << "within 80 s of losing the paths\npublisher " << state(*pub)
+                         << "\nplayer " << state(*play) << server.stderr_text();
   EXPECT_TRUE(wait_until(
       [&] {
-        return ice_ufrag(webrtc, "current-remote-description") != remote_before &&
-               connected(webrtc);
+        return ice_ufrag(pub_webrtc, "current-remote-description") != pub_remote_before &&
+               ice_ufrag(play_webrtc, "current-remote-description") != play_remote_before &&
+               connected(pub_webrtc) && connected(play_webrtc);
       },
       10000))
-      << state(*pub) << server.stderr_text();
+      << "publisher " << state(*pub) << "\nplayer " << state(*play) << server.stderr_text();
   play->reset_counts();
   EXPECT_TRUE(wait_until([&] { return play->buffers("video_flaky") >= 30; }, 10000))
       << state(*play);
   EXPECT_EQ(pub->count_messages("amsrtc/publish-started"), 1) << "no new publish";
+  EXPECT_EQ(play->count_messages("amsrtc/play-started"), 1) << "no new play";
+  EXPECT_EQ(pub->warnings().find("Publishing again"), std::string::npos) << pub->warnings();
+  EXPECT_EQ(play->warnings().find("Playing again"), std::string::npos) << play->warnings();
   EXPECT_EQ(pub->errors() + play->errors(), "");
-  gst_object_unref(webrtc);
+  gst_object_unref(pub_webrtc);
+  gst_object_unref(play_webrtc);
 }
 
 // An ICE restart that cannot connect (the path stays dead) ends in a new
@@ -772,7 +795,7 @@ TEST_F(StreamElements, AnIceRestartThatCannotConnectEndsInANewPublish) {
   pub->play();
   play->play();
   expect_flow(*pub, *play, "deadpath");
-  GstElement *webrtc = publisher_webrtcbin(*pub);
+  GstElement *webrtc = webrtcbin_in(*pub);
   ASSERT_NE(webrtc, nullptr);
   // UDP to the publisher's port, and ICE over TCP, which a restart would
   // otherwise find.
@@ -790,7 +813,7 @@ TEST_F(StreamElements, AnIceRestartThatCannotConnectEndsInANewPublish) {
       << state(*pub) << server.stderr_text();
   EXPECT_EQ(pub->count_messages("amsrtc/ice-restart"), 1);
   EXPECT_NE(pub->warnings().find("Publishing again."), std::string::npos) << pub->warnings();
-  GstElement *now = publisher_webrtcbin(*pub);
+  GstElement *now = webrtcbin_in(*pub);
   EXPECT_NE(now, webrtc) << "a new connection";
   if (now != nullptr) gst_object_unref(now);
   // The first player ended with the first publication (play_finished);

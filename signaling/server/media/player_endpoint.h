@@ -85,6 +85,7 @@ class PlayerEndpoint : public std::enable_shared_from_this<PlayerEndpoint> {
   void on_local_description(protocol::SdpType type, const std::string &sdp);
   void on_signaling_stable();
   void on_connected();
+  void connection_failed();
 
   GstBin *pipeline_;
   EndpointKey key_;
@@ -99,8 +100,9 @@ class PlayerEndpoint : public std::enable_shared_from_this<PlayerEndpoint> {
   bool offered_ = false;           // an offer was made at least once
   bool offer_outstanding_ = false;  // waiting for the answer
   bool reoffer_needed_ = false;     // sources changed meanwhile
-  bool connected_ = false;
+  bool connected_ = false;  // the connection came up (at least once)
   bool stopped_ = false;
+  GSource *ice_restart_timer_ = nullptr;  // the deadline of an ICE restart (connection_failed)
 };
 
 }  // namespace amsrtc::server::media
