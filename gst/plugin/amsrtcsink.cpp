@@ -33,7 +33,7 @@
  * 50 s) the element restarts ICE on the live publish session: a new offer
  * with new ICE credentials, answered by the server without interrupting the
  * stream, and `amsrtc/ice-restart` (stream-id, reason) on the bus. If that
- * does not connect within 10 s, or fails again, it publishes again from
+ * does not connect within 10 s it publishes again from
  * scratch (`reconnect`). The `restart-ice` action signal does the same on
  * demand, e.g. after the application saw the network change.
  *

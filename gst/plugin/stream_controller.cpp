@@ -503,16 +503,20 @@ std::shared_ptr<StreamController::Session> StreamController::ensure_session() {
                 std::lock_guard<std::mutex> lock(mutex_);
                 if (!session || session_ != session) return;  // already replaced
               }
-              // First an ICE restart on the live session (publish: ours;
-              // play: the server's); if that fails too, a new session.
-              if (!session->restarting_ice) {
-                if (publishing() ? begin_ice_restart(session, "ICE failed")
-                                 : await_server_ice_restart(session, "ICE failed")) {
-                  return;
-                }
+              // During an ICE restart the restart's deadline decides: the
+              // old path's consent check may still expire (libnice keeps its
+              // timer until a new pair is chosen) and say "failed" once more.
+              if (session->restarting_ice) {
+                GST_INFO_OBJECT(bin_, "connection failed during an ICE restart: its deadline decides");
+                return;
               }
-              restart(session->restarting_ice ? "the WebRTC connection failed again while ICE restarted"
-                                              : "the WebRTC connection failed (ICE or DTLS)");
+              // First an ICE restart on the live session (publish: ours;
+              // play: the server's); if that cannot start, a new session.
+              if (publishing() ? begin_ice_restart(session, "ICE failed")
+                               : await_server_ice_restart(session, "ICE failed")) {
+                return;
+              }
+              restart("the WebRTC connection failed (ICE or DTLS)");
             });
           },
           [this](const std::string &states) {

@@ -32,8 +32,8 @@ constexpr GstClockTime kKeyframeRequestInterval = 500 * GST_MSECOND;
 constexpr guint kLateTrackGraceMs = 1500;
 
 // A publisher whose connection failed after media flowed may restart ICE (a
-// new offer on the live session, PROTOCOL.md §3.11); it has this long to
-// send that offer. One that stopped sending is ended sooner, by the media
+// new offer on the live session, PROTOCOL.md §3.11); it has this long to be
+// connected again. One that stopped sending is ended sooner, by the media
 // plane's 3 s silence check.
 constexpr guint kIceRestartGraceMs = 10000;
 
@@ -191,6 +191,14 @@ void PublisherEndpoint::connection_failed() {
         if (!self || self->stopped_) return G_SOURCE_REMOVE;
         g_source_unref(self->ice_restart_timer_);
         self->ice_restart_timer_ = nullptr;
+        // Restarted before our own failure report (the old path's consent
+        // check can expire after the restart began): connected is fine.
+        GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+        g_object_get(self->webrtc_, "connection-state", &state, nullptr);
+        if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+          GST_INFO("publisher %s: connected again", self->key_.stream_id.c_str());
+          return G_SOURCE_REMOVE;
+        }
         self->events_.media_event(EndpointFailed{
             self->key_, "noPacketReceivedForTimeoutDuration",
             "the connection to the publisher failed (ICE or DTLS) and was not restarted within " +
