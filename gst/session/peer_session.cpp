@@ -762,6 +762,12 @@ void watch_connection(const std::shared_ptr<PeerSession::Impl> &impl) {
 
 }  // namespace
 
+bool is_connected(GstElement *webrtcbin) {
+  GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+  g_object_get(webrtcbin, "connection-state", &state, nullptr);
+  return state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
+}
+
 GstElement *rtpbin_of(GstElement *webrtcbin) {
   GstElement *rtpbin = nullptr;
   GstIterator *children = gst_bin_iterate_elements(GST_BIN(webrtcbin));
@@ -872,8 +878,9 @@ bool PeerSession::restart_ice() {
   GstWebRTCSessionDescription *remote = nullptr;
   g_object_get(impl_->webrtc, "signaling-state", &signaling, "current-remote-description", &remote,
                nullptr);
+  const bool answered = remote != nullptr;
   if (remote != nullptr) gst_webrtc_session_description_free(remote);
-  if (signaling != GST_WEBRTC_SIGNALING_STATE_STABLE || remote == nullptr) {
+  if (signaling != GST_WEBRTC_SIGNALING_STATE_STABLE || !answered) {
     GST_INFO_OBJECT(impl_->webrtc, "no ICE restart: no completed offer/answer exchange to restart");
     return false;
   }

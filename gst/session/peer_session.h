@@ -53,6 +53,9 @@ struct SessionCallbacks {
 // are reached ("get-internal-session").
 GstElement *rtpbin_of(GstElement *webrtcbin);
 
+// Whether webrtcbin's connection-state is "connected" (ICE and DTLS up).
+bool is_connected(GstElement *webrtcbin);
+
 class PeerSession {
  public:
   // Configures `webrtcbin` (a ref is taken): bundle-policy max-bundle, ICE

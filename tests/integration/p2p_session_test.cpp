@@ -388,11 +388,7 @@ struct WiredPair {
       std::lock_guard<std::mutex> lock(mutex);
       return ice_states;
     }
-    bool connected() {
-      GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
-      g_object_get(webrtc, "connection-state", &state, nullptr);
-      return state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
-    }
+    bool connected() { return session::is_connected(webrtc); }
   };
 
   WiredPair() {

@@ -322,7 +322,7 @@ void PlayerEndpoint::on_signaling_stable() {
 // if that does not connect within kIceRestartGraceMs, or at once when the
 // connection never came up or cannot be restarted now.
 void PlayerEndpoint::connection_failed() {
-  if (ice_restart_timer_ != nullptr) return;  // the restart's deadline decides
+  if (ice_restart_deadline_.active()) return;  // the restart's deadline decides
   if (!connected_ || offer_outstanding_ || !session_->restart_ice()) {
     GST_WARNING("player %s: the connection failed", key_.stream_id.c_str());
     events_.media_event(EndpointFailed{key_, "", "the connection failed"});
@@ -330,27 +330,18 @@ void PlayerEndpoint::connection_failed() {
   }
   GST_INFO("player %s: the connection failed: restarting ICE", key_.stream_id.c_str());
   offer_outstanding_ = true;  // the restart's offer; on_signaling_stable ends it
-  ice_restart_timer_ = g_timeout_source_new(kIceRestartGraceMs);
-  g_source_set_callback(
-      ice_restart_timer_,
-      [](gpointer data) -> gboolean {
-        auto self = static_cast<Weak *>(data)->lock();
-        if (!self || self->stopped_) return G_SOURCE_REMOVE;
-        g_source_unref(self->ice_restart_timer_);
-        self->ice_restart_timer_ = nullptr;
-        GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
-        g_object_get(self->webrtc_, "connection-state", &state, nullptr);
-        if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
-          GST_INFO("player %s: connected again after the ICE restart", self->key_.stream_id.c_str());
-          return G_SOURCE_REMOVE;
-        }
-        GST_WARNING("player %s: the ICE restart did not connect", self->key_.stream_id.c_str());
-        self->events_.media_event(EndpointFailed{
-            self->key_, "", "the connection failed and an ICE restart did not repair it"});
-        return G_SOURCE_REMOVE;
-      },
-      new Weak(weak_from_this()), [](gpointer data) { delete static_cast<Weak *>(data); });
-  g_source_attach(ice_restart_timer_, main_.context());
+  Weak weak = weak_from_this();
+  ice_restart_deadline_.start(main_.context(), kIceRestartGraceMs, [weak] {
+    auto self = weak.lock();
+    if (!self || self->stopped_) return;
+    if (session::is_connected(self->webrtc_)) {
+      GST_INFO("player %s: connected again after the ICE restart", self->key_.stream_id.c_str());
+      return;
+    }
+    GST_WARNING("player %s: the ICE restart did not connect", self->key_.stream_id.c_str());
+    self->events_.media_event(EndpointFailed{
+        self->key_, "", "the connection failed and an ICE restart did not repair it"});
+  });
 }
 
 void PlayerEndpoint::on_connected() {
@@ -396,11 +387,7 @@ std::vector<std::string> PlayerEndpoint::track_ids() const {
 void PlayerEndpoint::stop() {
   if (stopped_) return;
   stopped_ = true;
-  if (ice_restart_timer_ != nullptr) {
-    g_source_destroy(ice_restart_timer_);
-    g_source_unref(ice_restart_timer_);
-    ice_restart_timer_ = nullptr;
-  }
+  ice_restart_deadline_.cancel();
   // The tee pads go first: the publisher's thread stops pushing here.
   for (Link &link : links_) {
     if (link.tee_pad == nullptr) continue;

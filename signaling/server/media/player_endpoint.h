@@ -19,6 +19,7 @@
 
 #include "gst/session/peer_session.h"
 #include "main_context.h"
+#include "one_shot_timer.h"
 #include "signaling/server/media_events.h"
 #include "track.h"
 
@@ -102,7 +103,7 @@ class PlayerEndpoint : public std::enable_shared_from_this<PlayerEndpoint> {
   bool reoffer_needed_ = false;     // sources changed meanwhile
   bool connected_ = false;  // the connection came up (at least once)
   bool stopped_ = false;
-  GSource *ice_restart_timer_ = nullptr;  // the deadline of an ICE restart (connection_failed)
+  OneShotTimer ice_restart_deadline_;  // of an ICE restart (connection_failed)
 };
 
 }  // namespace amsrtc::server::media

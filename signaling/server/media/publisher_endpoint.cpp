@@ -165,48 +165,37 @@ void PublisherEndpoint::start(const std::string &offer) {
 }
 
 void PublisherEndpoint::apply_remote_description(protocol::SdpType type, const std::string &sdp) {
-  if (type == protocol::SdpType::kOffer && ice_restart_timer_ != nullptr) {
+  if (type == protocol::SdpType::kOffer && ice_restart_grace_.active()) {
     GST_INFO("publisher %s: a new offer after the connection failed (ICE restart)",
              key_.stream_id.c_str());
-    g_source_destroy(ice_restart_timer_);
-    g_source_unref(ice_restart_timer_);
-    ice_restart_timer_ = nullptr;
+    ice_restart_grace_.cancel();
   }
   if (session_) session_->set_remote_description(type, sdp);
 }
 
 void PublisherEndpoint::connection_failed() {
-  if (stopped_ || ice_restart_timer_ != nullptr) return;
+  if (stopped_ || ice_restart_grace_.active()) return;
   if (!reported_flowing_) {
     return fail("noPacketReceivedForTimeoutDuration",
                 "the connection to the publisher failed (ICE or DTLS)");
   }
   GST_INFO("publisher %s: the connection failed; waiting %u s for an ICE restart",
            key_.stream_id.c_str(), kIceRestartGraceMs / 1000);
-  ice_restart_timer_ = g_timeout_source_new(kIceRestartGraceMs);
-  g_source_set_callback(
-      ice_restart_timer_,
-      [](gpointer data) -> gboolean {
-        auto self = static_cast<Weak *>(data)->lock();
-        if (!self || self->stopped_) return G_SOURCE_REMOVE;
-        g_source_unref(self->ice_restart_timer_);
-        self->ice_restart_timer_ = nullptr;
-        // Restarted before our own failure report (the old path's consent
-        // check can expire after the restart began): connected is fine.
-        GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
-        g_object_get(self->webrtc_, "connection-state", &state, nullptr);
-        if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
-          GST_INFO("publisher %s: connected again", self->key_.stream_id.c_str());
-          return G_SOURCE_REMOVE;
-        }
-        self->events_.media_event(EndpointFailed{
-            self->key_, "noPacketReceivedForTimeoutDuration",
-            "the connection to the publisher failed (ICE or DTLS) and was not restarted within " +
-                std::to_string(kIceRestartGraceMs / 1000) + " s"});
-        return G_SOURCE_REMOVE;
-      },
-      new Weak(weak_from_this()), [](gpointer data) { delete static_cast<Weak *>(data); });
-  g_source_attach(ice_restart_timer_, main_.context());
+  Weak weak = weak_from_this();
+  ice_restart_grace_.start(main_.context(), kIceRestartGraceMs, [weak] {
+    auto self = weak.lock();
+    if (!self || self->stopped_) return;
+    // Restarted before our own failure report (the old path's consent check
+    // can expire after the restart began): connected is fine.
+    if (session::is_connected(self->webrtc_)) {
+      GST_INFO("publisher %s: connected again", self->key_.stream_id.c_str());
+      return;
+    }
+    self->events_.media_event(EndpointFailed{
+        self->key_, "noPacketReceivedForTimeoutDuration",
+        "the connection to the publisher failed (ICE or DTLS) and was not restarted within " +
+            std::to_string(kIceRestartGraceMs / 1000) + " s"});
+  });
 }
 
 void PublisherEndpoint::add_remote_candidate(unsigned mline, const std::string &candidate) {
@@ -342,11 +331,7 @@ void PublisherEndpoint::stop() {
   stopped_ = true;
   if (grace_timer_ != 0) g_source_remove(grace_timer_);
   grace_timer_ = 0;
-  if (ice_restart_timer_ != nullptr) {
-    g_source_destroy(ice_restart_timer_);
-    g_source_unref(ice_restart_timer_);
-    ice_restart_timer_ = nullptr;
-  }
+  ice_restart_grace_.cancel();
   if (webrtc_ != nullptr) {
     // Stopping webrtcbin first joins its streaming threads: no pad-added or
     // probe runs after this. (Its SCTP elements too: element_stop.h.)

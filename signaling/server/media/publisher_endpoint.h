@@ -17,6 +17,7 @@
 
 #include "gst/session/peer_session.h"
 #include "main_context.h"
+#include "one_shot_timer.h"
 #include "signaling/server/media_events.h"
 #include "track.h"
 
@@ -78,7 +79,7 @@ class PublisherEndpoint : public std::enable_shared_from_this<PublisherEndpoint>
   // The codec chosen for each kind from the offer (see Track::offered_caps).
   std::map<std::string, GstCaps *> offered_caps_;
   guint grace_timer_ = 0;  // reports media flowing without a late track
-  GSource *ice_restart_timer_ = nullptr;  // see connection_failed()
+  OneShotTimer ice_restart_grace_;  // see connection_failed()
   bool reported_flowing_ = false;
   bool stopped_ = false;
 };
