@@ -2,21 +2,15 @@
 // and offers to players, and the picture size read from RTP payloads.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "signaling/server/media/forwarded_codecs.h"
 #include "signaling/server/media/frame_size.h"
+#include "sdp_fixture.h"
 
 namespace amsrtc::server::media {
 namespace {
 
-std::string fixture(const std::string &name) {
-  std::ifstream in(std::string(AMSRTC_SDP_FIXTURES_DIR) + "/" + name);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using amsrtc::testing::sdp_fixture;
 
 class ForwardedCodecs : public ::testing::Test {
  protected:
@@ -25,7 +19,7 @@ class ForwardedCodecs : public ::testing::Test {
 
 TEST_F(ForwardedCodecs, ChromesOfferGivesOpusAndVp8WithTransportCc) {
   ReceivePlan plan;
-  plan_publisher_tracks(fixture("chrome156_offer.sdp"), plan);
+  plan_publisher_tracks(sdp_fixture("chrome156_offer.sdp"), plan);
   ASSERT_EQ(plan.error, "");
   ASSERT_EQ(plan.tracks.size(), 2u);
   EXPECT_EQ(plan.tracks[0].kind, "audio");
@@ -58,7 +52,7 @@ TEST_F(ForwardedCodecs, H264MustBeConstrainedBaselineWithPacketizationMode1) {
 }
 
 TEST_F(ForwardedCodecs, AnOfferWithNothingWeForwardNamesBothSides) {
-  std::string sdp = fixture("chrome156_offer.sdp");
+  std::string sdp = sdp_fixture("chrome156_offer.sdp");
   // Every video codec renamed to one we do not forward.
   for (const char *name : {"VP8/", "VP9/", "H264/", "AV1/"}) {
     for (auto at = sdp.find(name); at != std::string::npos; at = sdp.find(name, at)) {

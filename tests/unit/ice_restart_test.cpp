@@ -4,22 +4,16 @@
 // tests/integration/p2p_session_test.cpp.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include "gst/session/ice_restart.h"
+#include "sdp_fixture.h"
 
 namespace amsrtc::session {
 namespace {
 
-std::string fixture(const std::string &name) {
-  std::ifstream in(std::string(AMSRTC_SDP_FIXTURES_DIR) + "/" + name);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using amsrtc::testing::sdp_fixture;
 
 // Every value of attribute `name` (a=<name>:<value>) in `sdp`.
 std::vector<std::string> values_of(const std::string &sdp, const std::string &name) {
@@ -32,7 +26,7 @@ std::vector<std::string> values_of(const std::string &sdp, const std::string &na
 }
 
 TEST(IceRestartSdp, UfragOfTheFirstMLine) {
-  const std::string offer = fixture("webrtcbin_h264_offer.sdp");
+  const std::string offer = sdp_fixture("webrtcbin_h264_offer.sdp");
   ASSERT_FALSE(values_of(offer, "ice-ufrag").empty());
   EXPECT_EQ(ice_ufrag_of(offer), values_of(offer, "ice-ufrag").front());
   EXPECT_EQ(ice_ufrag_of("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"), "");
@@ -41,7 +35,7 @@ TEST(IceRestartSdp, UfragOfTheFirstMLine) {
 TEST(IceRestartSdp, EveryMLineGetsTheNewCredentialsAndNothingElseChanges) {
   for (const char *name : {"webrtcbin_h264_offer.sdp", "chrome156_offer.sdp"}) {
     SCOPED_TRACE(name);
-    const std::string sdp = fixture(name);
+    const std::string sdp = sdp_fixture(name);
     const IceCredentials fresh{"abcd1234", "0123456789abcdefghijklmn"};
     const std::string restarted = with_ice_credentials(sdp, fresh);
     const auto ufrags = values_of(restarted, "ice-ufrag");

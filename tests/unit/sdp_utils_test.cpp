@@ -7,23 +7,17 @@
 // answer to it, our VP8 offer and Chrome's answer to that.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "gst/session/sdp_utils.h"
+#include "sdp_fixture.h"
 
 namespace amsrtc::session {
 namespace {
 
-std::string fixture(const std::string &name) {
-  std::ifstream in(std::string(AMSRTC_SDP_FIXTURES_DIR) + "/" + name);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using amsrtc::testing::sdp_fixture;
 
 TEST(SdpUtils, WebrtcbinOffer) {
-  auto media = parse_sdp_media(fixture("webrtcbin_h264_offer.sdp"));
+  auto media = parse_sdp_media(sdp_fixture("webrtcbin_h264_offer.sdp"));
   ASSERT_TRUE(media.has_value());
   ASSERT_EQ(media->size(), 2u);
   EXPECT_EQ((*media)[0].kind, "video");
@@ -60,7 +54,7 @@ TEST(SdpUtils, PortZeroOutsideTheBundleIsRejected) {
 }
 
 TEST(SdpUtils, MidMapping) {
-  auto media = parse_sdp_media(fixture("chrome_style_offer.sdp"));
+  auto media = parse_sdp_media(sdp_fixture("chrome_style_offer.sdp"));
   ASSERT_TRUE(media.has_value());
   EXPECT_EQ(mid_of(*media, 0), "0");
   EXPECT_EQ(mid_of(*media, 1), "1");
@@ -72,7 +66,7 @@ TEST(SdpUtils, MidMapping) {
 }
 
 TEST(SdpUtils, ChromeStyleOfferCodecs) {
-  auto media = parse_sdp_media(fixture("chrome_style_offer.sdp"));
+  auto media = parse_sdp_media(sdp_fixture("chrome_style_offer.sdp"));
   ASSERT_TRUE(media.has_value());
   ASSERT_EQ(media->size(), 3u);
   EXPECT_EQ(describe_codecs(*media),
@@ -112,7 +106,7 @@ TEST(SdpUtils, FmtpValues) {
 constexpr unsigned kVideo = 1;  // m-line of video in Chrome's offer (audio, video, data)
 
 TEST(SdpUtils, RealChromeOfferListsEveryCodecAndTransportCc) {
-  auto media = parse_sdp_media(fixture("chrome156_offer.sdp"));
+  auto media = parse_sdp_media(sdp_fixture("chrome156_offer.sdp"));
   ASSERT_TRUE(media.has_value());
   ASSERT_EQ(media->size(), 3u);
   EXPECT_EQ((*media)[0].kind, "audio");
@@ -131,7 +125,7 @@ TEST(SdpUtils, RealChromeOfferListsEveryCodecAndTransportCc) {
 // needs the same profile with packetization-mode 1 (x264's 42c01f is
 // Chrome's constrained-baseline 42e01f at 108, not baseline 42001f at 102).
 TEST(SdpUtils, OfferedPayloadTypesInARealChromeOffer) {
-  auto media = parse_sdp_media(fixture("chrome156_offer.sdp"));
+  auto media = parse_sdp_media(sdp_fixture("chrome156_offer.sdp"));
   ASSERT_TRUE(media.has_value());
   const SdpMedia &video = (*media)[kVideo];
   EXPECT_EQ(offered_payload_type(video, "H264", 90000, "42c01f"), 108u);
@@ -161,7 +155,7 @@ TEST(SdpUtils, H264ProfileNames) {
 // amsrtcpeer's answer to that offer: Chrome's H.264 payload type, its
 // transport-cc id, and our checks pass.
 TEST(SdpUtils, OurAnswerToARealChromeOffer) {
-  auto media = parse_sdp_media(fixture("amsrtcpeer_answer_to_chrome_h264.sdp"));
+  auto media = parse_sdp_media(sdp_fixture("amsrtcpeer_answer_to_chrome_h264.sdp"));
   ASSERT_TRUE(media.has_value());
   ASSERT_EQ(media->size(), 3u);
   const SdpMedia &video = (*media)[kVideo];
@@ -177,8 +171,8 @@ TEST(SdpUtils, OurAnswerToARealChromeOffer) {
 
 // Our VP8 offer proposes transport-cc; Chrome's answer takes it.
 TEST(SdpUtils, OurOfferAndARealChromeAnswer) {
-  auto offer = parse_sdp_media(fixture("amsrtcpeer_vp8_offer.sdp"));
-  auto answer = parse_sdp_media(fixture("chrome156_answer_vp8.sdp"));
+  auto offer = parse_sdp_media(sdp_fixture("amsrtcpeer_vp8_offer.sdp"));
+  auto answer = parse_sdp_media(sdp_fixture("chrome156_answer_vp8.sdp"));
   ASSERT_TRUE(offer.has_value());
   ASSERT_TRUE(answer.has_value());
   EXPECT_TRUE(check_outgoing_sdp(*offer).empty());
@@ -196,7 +190,7 @@ TEST(SdpUtils, OurOfferAndARealChromeAnswer) {
 
 // An offer without our codec is refused with both sides' codecs named.
 TEST(SdpUtils, CodecMismatchNamesBothSides) {
-  auto offer = parse_sdp_media(fixture("chrome156_offer.sdp"));
+  auto offer = parse_sdp_media(sdp_fixture("chrome156_offer.sdp"));
   ASSERT_TRUE(offer.has_value());
   EXPECT_EQ(codec_mismatch(*offer, {{"video", "H264"}, {"audio", "OPUS"}}), "");
   EXPECT_EQ(codec_mismatch(*offer, {{"video", "vp8"}}), "") << "names are caseless";
