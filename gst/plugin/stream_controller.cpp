@@ -116,13 +116,13 @@ struct StreamController::Session : std::enable_shared_from_this<Session> {
   // from it for the bitrate adaptation.
   ReceiverFeedback feedback;
   LossMeter video_loss;  // guarded by the controller's mutex_
-  // An ICE restart is under way (worker thread only) until its deadline: a
-  // failure reported before then is left to the deadline's check. Each
-  // restart (or server restart offer while playing) starts a new deadline;
-  // only the newest one counts.
-  bool restarting_ice = false;
+  // An ICE restart is under way until this deadline (worker thread only;
+  // reset once connected again): a failure reported before then is left to
+  // the deadline's check. Each restart (or server restart offer while
+  // playing) starts a new deadline; only the newest one counts.
   std::chrono::steady_clock::time_point ice_restart_deadline;
   unsigned ice_restart_generation = 0;
+  bool restarting_ice() const { return std::chrono::steady_clock::now() < ice_restart_deadline; }
 };
 
 // A played track: receive chain and our src pad. Kept when a session ends,
@@ -508,8 +508,7 @@ std::shared_ptr<StreamController::Session> StreamController::ensure_session() {
               // During an ICE restart the restart's deadline decides: the
               // old path's consent check may still expire (libnice keeps its
               // timer until a new pair is chosen) and say "failed" once more.
-              if (session->restarting_ice &&
-                  std::chrono::steady_clock::now() < session->ice_restart_deadline) {
+              if (session->restarting_ice()) {
                 GST_INFO_OBJECT(bin_, "connection failed during an ICE restart: its deadline decides");
                 return;
               }
@@ -689,9 +688,7 @@ void StreamController::restart_ice() {
     return;
   }
   post_job([this, session] {
-    const bool under_way = session->restarting_ice &&
-                           std::chrono::steady_clock::now() < session->ice_restart_deadline;
-    if (under_way || !begin_ice_restart(session, "requested"))
+    if (session->restarting_ice() || !begin_ice_restart(session, "requested"))
       GST_INFO_OBJECT(bin_, "no ICE restart now (one is under way, or no connected session)");
   });
 }
@@ -721,7 +718,6 @@ bool StreamController::await_server_ice_restart(const std::shared_ptr<Session> &
 
 void StreamController::ice_restart_under_way(const std::shared_ptr<Session> &session,
                                              const std::string &why) {
-  session->restarting_ice = true;
   session->ice_restart_deadline = std::chrono::steady_clock::now() + kIceRestartTimeout;
   const unsigned generation = ++session->ice_restart_generation;
   GST_INFO_OBJECT(bin_, "ICE restart (%s)", why.c_str());
@@ -741,7 +737,7 @@ void StreamController::ice_restart_under_way(const std::shared_ptr<Session> &ses
         if (generation != session->ice_restart_generation) return;  // a newer restart
         if (session::is_connected(session->webrtc)) {
           GST_INFO_OBJECT(bin_, "ICE restart: connected again");
-          session->restarting_ice = false;
+          session->ice_restart_deadline = {};
           return;
         }
         restart("an ICE restart did not connect within " +
