@@ -3,6 +3,8 @@
 // only on CI comes with the story of the call: who joined, who offered,
 // what ICE and webrtcbin complained about. A message repeated by the same
 // object (rtpsession warns for every packet) is kept once and counted.
+// The test's own failure messages are printed again after the log, so the
+// end of the output (all that a CI summary may keep) says what failed.
 #pragma once
 
 #include <gst/gst.h>
@@ -73,6 +75,14 @@ class GstLogTail : public ::testing::EmptyTestEventListener {
     for (const std::string &line : lines_) std::fprintf(stderr, "%s\n", line.c_str());
     for (const auto &[key, count] : repeats_) {
       if (count > 1) std::fprintf(stderr, "(%zu times) %s\n", count, key.c_str());
+    }
+    std::fprintf(stderr, "--- %s.%s failed: ---\n", info.test_suite_name(), info.name());
+    const ::testing::TestResult &result = *info.result();
+    for (int i = 0; i < result.total_part_count(); ++i) {
+      const ::testing::TestPartResult &part = result.GetTestPartResult(i);
+      if (!part.failed()) continue;
+      std::fprintf(stderr, "%s:%d: %s\n", part.file_name() != nullptr ? part.file_name() : "?",
+                   part.line_number(), part.message());
     }
   }
 
