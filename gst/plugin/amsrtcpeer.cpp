@@ -21,6 +21,16 @@
  * `audio_<stream id>`, decoded unless `decode=false`; when the other peer
  * leaves they get EOS and are removed, and the bin waits for the next peer.
  *
+ * When a connection fails (its path died: libnice gives up after about 50 s
+ * without answers to its consent checks), the bin restarts ICE on the same
+ * call, as RTCPeerConnection.restartIce() does: new credentials, candidate
+ * checks from scratch, DTLS and media kept. The peer that offered first
+ * restarts; the other waits 3 s for that and then restarts itself (a
+ * browser never does). `amsrtc/ice-restart` (peer, reason) is posted when
+ * one begins. A connection not up again 10 s later is lost: an error in a
+ * call, a warning in a mesh room. The `restart-ice` action signal does the
+ * same on demand, after a network change the application noticed.
+ *
  * |[
  * gst-launch-1.0 amsrtcpeer name=p server=ws://127.0.0.1:5080/WebRTCAppEE/websocket stream-id=call1
  * \
@@ -194,6 +204,15 @@ static GstStateChangeReturn gst_ams_rtc_peer_change_state(GstElement *element,
               },
               [self](const std::string &peer, const std::string &text) {
                 g_signal_emit(self, signals[SIGNAL_DATA_RECEIVED], 0, peer.c_str(), text.c_str());
+              },
+              [self](const std::string &peer, const std::string &reason) {
+                gst_element_post_message(
+                    GST_ELEMENT(self),
+                    gst_message_new_element(
+                        GST_OBJECT(self),
+                        gst_structure_new("amsrtc/ice-restart", "peer", G_TYPE_STRING,
+                                          peer.c_str(), "reason", G_TYPE_STRING, reason.c_str(),
+                                          nullptr)));
               }});
       {
         std::lock_guard<std::mutex> lock(priv(self)->inputs.mutex);
@@ -333,6 +352,12 @@ static guint gst_ams_rtc_peer_send_data(GstAmsRtcPeer *self, const gchar *text) 
   return priv(self)->controller->send_text(text);
 }
 
+// Action signal "restart-ice": an ICE restart with every peer.
+static void gst_ams_rtc_peer_restart_ice(GstAmsRtcPeer *self) {
+  std::lock_guard<std::mutex> lock(priv(self)->controller_mutex);
+  if (priv(self)->controller) priv(self)->controller->restart_ice();
+}
+
 static void gst_ams_rtc_peer_finalize(GObject *object) {
   delete GST_AMS_RTC_PEER(object)->priv;
   G_OBJECT_CLASS(gst_ams_rtc_peer_parent_class)->finalize(object);
@@ -448,6 +473,20 @@ static void gst_ams_rtc_peer_class_init(GstAmsRtcPeerClass *klass) {
                                  static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
                                  G_CALLBACK(gst_ams_rtc_peer_send_data), nullptr, nullptr, nullptr,
                                  G_TYPE_UINT, 1, G_TYPE_STRING);
+  /**
+   * GstAmsRtcPeer::restart-ice:
+   * @peer: the amsrtcpeer
+   *
+   * Restarts ICE with every peer, as RTCPeerConnection's restartIce() does:
+   * new credentials, candidate checks from scratch, media kept on the old
+   * path while it still works. For a network change the application
+   * noticed. Posts amsrtc/ice-restart for each peer when it begins; nothing
+   * happens with a peer whose first offer/answer exchange is not complete.
+   */
+  g_signal_new_class_handler("restart-ice", G_TYPE_FROM_CLASS(klass),
+                             static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+                             G_CALLBACK(gst_ams_rtc_peer_restart_ice), nullptr, nullptr, nullptr,
+                             G_TYPE_NONE, 0);
 
   gst_element_class_add_static_pad_template(element_class, &video_sink_template);
   gst_element_class_add_static_pad_template(element_class, &audio_sink_template);

@@ -1,5 +1,6 @@
 #include "peer_controller.h"
 
+#include <atomic>
 #include <utility>
 
 #include "element_common.h"
@@ -13,6 +14,17 @@ GST_DEBUG_CATEGORY_EXTERN(amsrtc_peer_debug);
 namespace amsrtc::plugin {
 
 namespace proto = amsrtc::protocol;
+
+namespace {
+
+// How long a restarted connection has to come up before it counts as lost.
+constexpr auto kIceRestartTimeout = std::chrono::seconds(10);
+// How long the side that answered waits for the offerer's restart before it
+// restarts itself: both see the failure within about a second of each other,
+// and an offer from each at once would collide (webrtcbin cannot roll back).
+constexpr auto kAnswererRestartDelay = std::chrono::seconds(3);
+
+}  // namespace
 
 struct PeerController::Remote {
   PeerController *owner;
@@ -33,6 +45,13 @@ struct PeerController::Remote {
   };
   std::mutex mutex;  // outputs and channel: pad-added and the channel run on streaming threads
   std::vector<Output> outputs;
+  // We sent the first offer (set on the client's thread, read on the worker).
+  std::atomic<bool> we_offered{false};
+  // An ICE restart is under way until this deadline (worker thread only).
+  // Each restart, ours or the peer's, starts a new one; only the newest counts.
+  std::chrono::steady_clock::time_point ice_restart_deadline;
+  unsigned ice_restart_generation = 0;
+  bool restarting_ice() const { return std::chrono::steady_clock::now() < ice_restart_deadline; }
 };
 
 PeerController::PeerController(GstBin *bin, PeerSettings settings, PeerEvents events)
@@ -49,6 +68,10 @@ bool PeerController::start() {
   if (settings_.stream_id.empty()) {
     events_.error("No stream id to call.", "set the stream-id property", "");
     return false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(worker_mutex_);
+    worker_ = std::make_unique<JobWorker>();
   }
   return start_element_signaling(
       client_, client_mutex_, GST_OBJECT(bin_), settings_.server, settings_.ca_file,
@@ -77,12 +100,23 @@ void PeerController::stop() {
     }
     client->stop();  // sends what is queued, closes, joins the thread
   }
+  std::unique_ptr<JobWorker> worker;
+  {
+    std::lock_guard<std::mutex> lock(worker_mutex_);
+    worker = std::move(worker_);
+  }
+  worker.reset();  // joins: no ICE restart runs from here on
   std::vector<std::string> peers;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto &[peer, remote] : remotes_) peers.push_back(peer);
   }
   for (const auto &peer : peers) remove_remote(peer);
+}
+
+void PeerController::post_job(std::function<void()> job, std::chrono::milliseconds delay) {
+  std::lock_guard<std::mutex> lock(worker_mutex_);
+  if (worker_) worker_->post(std::move(job), delay);
 }
 
 void PeerController::send(proto::Message message) {
@@ -150,6 +184,7 @@ void PeerController::on_message(const proto::Message &message) {
 
 void PeerController::offer_to(const std::shared_ptr<Remote> &remote) {
   if (!remote || !remote->session) return;
+  remote->we_offered = true;
   // The offerer creates the data channel (PROTOCOL.md §3.9).
   if (settings_.data_channel && remote->channel == nullptr) {
     watch_channel(*remote, remote->session->create_data_channel(remote->peer));
@@ -214,6 +249,7 @@ std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std:
   // the member in a mesh room (the server turns it into ours for them).
   const std::string stream_id = peer;
   Remote *raw = remote.get();
+  std::weak_ptr<Remote> weak = remote;
   remote->session = std::make_unique<session::PeerSession>(
       remote->webrtc, settings_.ice,
       session::SessionCallbacks{
@@ -235,17 +271,11 @@ std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std:
           [this](const std::string &error) {
             events_.error("WebRTC negotiation failed.", error, "");
           },
-          [this, peer] {
-            // P2P: the call cannot work. Mesh: the other members still can.
-            const std::string text = "The WebRTC connection with " + peer + " failed.";
-            const std::string debug =
-                "ICE or DTLS failed: check local-addresses, stun-server and turn-servers "
-                "(on one machine set local-addresses=127.0.0.1)";
-            if (mesh()) {
-              if (events_.warning) events_.warning(text, debug);
-            } else {
-              events_.error(text, debug, "");
-            }
+          [this, weak] {
+            // On webrtcbin's thread: what follows may tear it down.
+            post_job([this, weak] {
+              if (auto remote = live(weak)) on_connection_failed(remote);
+            });
           },
           [this, peer](const std::string &states) {
             if (events_.warning) {
@@ -257,6 +287,12 @@ std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std:
       offer.empty() ? std::vector<session::SdpMedia>{}
                     : session::parse_sdp_media(offer).value_or(std::vector<session::SdpMedia>{});
   remote->session->set_payload_types_follow_offer(!offer_media.empty());
+  // The peer's restarting offer (answered by PeerSession): a new deadline.
+  remote->session->set_remote_ice_restart_handler([this, weak] {
+    post_job([this, weak] {
+      if (auto remote = live(weak)) ice_restart_under_way(remote, "the peer restarted ICE");
+    });
+  });
   g_signal_connect(remote->webrtc, "pad-added", G_CALLBACK(on_pad_added), raw);
   g_signal_connect(remote->webrtc, "on-data-channel", G_CALLBACK(on_data_channel), raw);
   std::vector<LocalTrack> tracks;
@@ -482,6 +518,102 @@ void PeerController::remove_remote(const std::string &peer) {
     remove_from_bin(bin_, output.chain);
   }
   if (events_.peer_left) events_.peer_left(peer);
+}
+
+// --- ICE restart -------------------------------------------------------------
+
+std::shared_ptr<PeerController::Remote> PeerController::live(const std::weak_ptr<Remote> &weak) {
+  std::shared_ptr<Remote> remote = weak.lock();
+  if (!remote) return nullptr;
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = remotes_.find(remote->peer);
+  return it != remotes_.end() && it->second == remote ? remote : nullptr;
+}
+
+void PeerController::restart_ice() {
+  post_job([this] {
+    std::vector<std::shared_ptr<Remote>> remotes;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const auto &[peer, remote] : remotes_) remotes.push_back(remote);
+    }
+    for (const auto &remote : remotes) {
+      if (remote->restarting_ice() || !begin_ice_restart(remote, "requested")) {
+        GST_INFO_OBJECT(bin_, "no ICE restart with %s now (one is under way, or no exchange yet)",
+                        remote->peer.c_str());
+      }
+    }
+  });
+}
+
+void PeerController::on_connection_failed(const std::shared_ptr<Remote> &remote) {
+  if (remote->restarting_ice()) {
+    // libnice keeps the old pair's consent timer until a new pair is
+    // chosen, so one more "failed" can follow a restart: its deadline decides.
+    GST_INFO_OBJECT(bin_, "connection with %s failed during an ICE restart: its deadline decides",
+                    remote->peer.c_str());
+    return;
+  }
+  if (remote->we_offered) {
+    if (!begin_ice_restart(remote, "ICE failed")) connection_lost(remote->peer);
+    return;
+  }
+  // We answered: the offerer restarts first. Ours follows if it does not.
+  GST_INFO_OBJECT(bin_, "connection with %s failed: waiting for the peer to restart ICE",
+                  remote->peer.c_str());
+  const unsigned generation = remote->ice_restart_generation;
+  std::weak_ptr<Remote> weak = remote;
+  post_job(
+      [this, weak, generation] {
+        std::shared_ptr<Remote> remote = live(weak);
+        if (!remote || generation != remote->ice_restart_generation) return;  // it did
+        if (session::is_connected(remote->webrtc)) return;
+        if (!begin_ice_restart(remote, "ICE failed; the peer did not restart it")) {
+          connection_lost(remote->peer);
+        }
+      },
+      kAnswererRestartDelay);
+}
+
+bool PeerController::begin_ice_restart(const std::shared_ptr<Remote> &remote,
+                                       const std::string &why) {
+  if (!remote->session->restart_ice()) return false;
+  ice_restart_under_way(remote, why);
+  return true;
+}
+
+void PeerController::ice_restart_under_way(const std::shared_ptr<Remote> &remote,
+                                           const std::string &why) {
+  remote->ice_restart_deadline = std::chrono::steady_clock::now() + kIceRestartTimeout;
+  const unsigned generation = ++remote->ice_restart_generation;
+  GST_INFO_OBJECT(bin_, "ICE restart with %s (%s)", remote->peer.c_str(), why.c_str());
+  if (events_.ice_restart) events_.ice_restart(remote->peer, why);
+  std::weak_ptr<Remote> weak = remote;
+  post_job(
+      [this, weak, generation] {
+        std::shared_ptr<Remote> remote = live(weak);
+        if (!remote || generation != remote->ice_restart_generation) return;  // a newer one
+        remote->ice_restart_deadline = {};
+        if (session::is_connected(remote->webrtc)) {
+          GST_INFO_OBJECT(bin_, "ICE restart with %s: connected again", remote->peer.c_str());
+          return;
+        }
+        connection_lost(remote->peer);
+      },
+      kIceRestartTimeout);
+}
+
+// P2P: the call cannot work. Mesh: the other members still can.
+void PeerController::connection_lost(const std::string &peer) {
+  const std::string text = "The WebRTC connection with " + peer + " failed.";
+  const std::string debug =
+      "ICE or DTLS failed and no ICE restart brought it back: check local-addresses, "
+      "stun-server and turn-servers (on one machine set local-addresses=127.0.0.1)";
+  if (mesh()) {
+    if (events_.warning) events_.warning(text, debug);
+  } else {
+    events_.error(text, debug, "");
+  }
 }
 
 }  // namespace amsrtc::plugin

@@ -12,11 +12,19 @@
 //
 // Threads: protocol events arrive on the signaling client's thread, media
 // events on GStreamer threads; `mutex_` guards the remotes and is never held
-// while calling into GStreamer or the client.
+// while calling into GStreamer or the client. ICE restarts and their
+// deadlines run on a worker thread of our own.
+//
+// ICE restart: when a connection fails, the side that offered first
+// restarts ICE at once; the other waits a little for that restart and then
+// restarts itself (a browser running the AMS JS SDK never restarts), so two
+// amsrtcpeers do not both offer. A connection not up 10 s after a restart
+// is lost: an error in a P2P call, a warning in a mesh room.
 #pragma once
 
 #include <gst/gst.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -27,6 +35,7 @@
 #include "gst/session/peer_session.h"
 #include "gst/session/sdp_utils.h"
 #include "input_tracks.h"
+#include "job_worker.h"
 #include "signaling/client/signaling_client.h"
 
 namespace amsrtc::plugin {
@@ -57,6 +66,8 @@ struct PeerEvents {
   // The data channel with `peer` is open / carried a text message.
   std::function<void(const std::string &peer)> channel_open;
   std::function<void(const std::string &peer, const std::string &text)> data_received;
+  // An ICE restart with `peer` began (optional); `reason` says why.
+  std::function<void(const std::string &peer, const std::string &reason)> ice_restart;
 };
 
 class PeerController {
@@ -74,6 +85,10 @@ class PeerController {
   // Sends text on the data channel of every remote whose channel is open;
   // returns how many got it.
   unsigned send_text(const std::string &text);
+  // Restarts ICE with every remote that is connected or was (a new offer
+  // with new credentials, as RTCPeerConnection.restartIce()): after a
+  // network change. Asynchronous; events_.ice_restart says when one begins.
+  void restart_ice();
 
  private:
   struct Remote;
@@ -98,11 +113,21 @@ class PeerController {
   void announce_channel(Remote &remote);
   void expose_remote_pad(Remote &remote, GstPad *pad);
 
+  // ICE restart (peer_controller.cpp, "ICE restart"); on the worker only.
+  std::shared_ptr<Remote> live(const std::weak_ptr<Remote> &weak);
+  void on_connection_failed(const std::shared_ptr<Remote> &remote);
+  bool begin_ice_restart(const std::shared_ptr<Remote> &remote, const std::string &why);
+  void ice_restart_under_way(const std::shared_ptr<Remote> &remote, const std::string &why);
+  void connection_lost(const std::string &peer);
+  void post_job(std::function<void()> job, std::chrono::milliseconds delay = {});
+
   GstBin *bin_;  // not owned: the element owns us
   PeerSettings settings_;
   PeerEvents events_;
   std::mutex client_mutex_;  // guards client_: send() runs on any thread, stop() resets it
   std::unique_ptr<client::SignalingClient> client_;
+  std::mutex worker_mutex_;            // guards worker_: GStreamer threads post to it
+  std::unique_ptr<JobWorker> worker_;  // ICE restarts and their deadlines
 
   std::mutex mutex_;
   std::vector<LocalTrack> tracks_;

@@ -3,10 +3,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <set>
-#include <thread>
 #include <utility>
 
 #include "gst/session/sdp_utils.h"
@@ -37,67 +34,6 @@ bool sends_media(const session::SdpMedia &m) {
 }
 
 }  // namespace
-
-// A thread for what must not run on the client's or GStreamer's threads (a
-// restart tears down a webrtcbin, which cannot happen on its own thread), and
-// for delayed retries.
-class StreamController::Worker {
- public:
-  Worker() : thread_([this] { run(); }) {}
-  ~Worker() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
-  }
-  void post(std::function<void()> job, std::chrono::milliseconds delay = {}) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      jobs_.push_back({std::chrono::steady_clock::now() + delay, std::move(job)});
-    }
-    wake_.notify_all();
-  }
-  // Drops the delayed jobs (a retry that is no longer wanted).
-  void cancel_all() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    jobs_.clear();
-  }
-
- private:
-  struct Job {
-    std::chrono::steady_clock::time_point due;
-    std::function<void()> run;
-  };
-  void run() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (!done_) {
-      auto next = jobs_.end();
-      for (auto it = jobs_.begin(); it != jobs_.end(); ++it) {
-        if (next == jobs_.end() || it->due < next->due) next = it;
-      }
-      if (next == jobs_.end()) {
-        wake_.wait(lock);
-        continue;
-      }
-      if (next->due > std::chrono::steady_clock::now()) {
-        wake_.wait_until(lock, next->due);
-        continue;
-      }
-      auto job = std::move(next->run);
-      jobs_.erase(next);
-      lock.unlock();
-      job();
-      lock.lock();
-    }
-  }
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Job> jobs_;
-  bool done_ = false;
-  std::thread thread_;
-};
 
 struct StreamController::Session : std::enable_shared_from_this<Session> {
   GstElement *webrtc = nullptr;  // in the bin
@@ -167,7 +103,7 @@ bool StreamController::start() {
   }
   {
     std::lock_guard<std::mutex> lock(worker_mutex_);
-    worker_ = std::make_unique<Worker>();
+    worker_ = std::make_unique<JobWorker>();
   }
   SignalingOptions options;
   options.reconnect = settings_.reconnect;
@@ -199,7 +135,7 @@ void StreamController::stop() {
     }
     client->stop();  // sends what is queued, closes, joins the thread
   }
-  std::unique_ptr<Worker> worker;
+  std::unique_ptr<JobWorker> worker;
   {
     std::lock_guard<std::mutex> lock(worker_mutex_);
     worker = std::move(worker_);

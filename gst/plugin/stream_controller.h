@@ -39,6 +39,7 @@
 #include "element_common.h"
 #include "gst/session/peer_session.h"
 #include "input_tracks.h"
+#include "job_worker.h"
 #include "signaling/client/signaling_client.h"
 #include "stream_stats.h"
 
@@ -102,7 +103,6 @@ class StreamController {
  private:
   struct Session;
   struct Output;
-  class Worker;
 
   bool publishing() const { return mode_ == StreamMode::kPublish; }
   // The stream id on the wire: play of a room plays the room.
@@ -162,7 +162,7 @@ class StreamController {
   std::atomic<bool> stopping_{false};
 
   std::mutex worker_mutex_;         // guards worker_: GStreamer threads post to it
-  std::unique_ptr<Worker> worker_;  // restarts and retries, off GStreamer's threads
+  std::unique_ptr<JobWorker> worker_;  // restarts and retries, off GStreamer's threads
   std::atomic<bool> stats_scheduled_{false};
   BitrateAdapter bitrate_;
   GstStructure *last_stats_ = nullptr;

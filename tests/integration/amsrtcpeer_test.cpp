@@ -6,11 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "gst_log_tail.h"
 #include "peer_pipeline.h"
 #include "server_process.h"
 #include "wait.h"
+#include "webrtc_probes.h"
 
 namespace amsrtc::testing {
 namespace {
@@ -189,6 +191,127 @@ TEST_F(AmsRtcPeer, ServerRestartMidCallReconnectsAndMediaFlowsAgain) {
       << "a: " << a.buffers("video_call1") << ", b: " << b.buffers("video_call1") << "\n"
       << a.errors() << b.errors();
   EXPECT_EQ(a.errors() + b.errors(), "");
+}
+
+// A call with media both ways; `call` is its stream id. Returns whether
+// both decode `frames` video frames (and some audio) with no error.
+bool call_flows(PeerPipeline &a, PeerPipeline &b, const std::string &call, int frames) {
+  return wait_until(
+      [&] {
+        return (decodes(a, call, frames) && decodes(b, call, frames)) ||
+               !(a.errors() + b.errors()).empty();
+      },
+      20000) &&
+         (a.errors() + b.errors()).empty();
+}
+
+// How many amsrtc/ice-restart messages `p` posted whose reason is `reason`.
+int ice_restarts(PeerPipeline &p, const std::string &reason) {
+  int count = 0;
+  for (const std::string &fields : p.messages("amsrtc/ice-restart")) {
+    GstStructure *message = gst_structure_from_string(fields.c_str(), nullptr);
+    const char *given = message != nullptr ? gst_structure_get_string(message, "reason") : nullptr;
+    if (given != nullptr && reason == given) ++count;
+    if (message != nullptr) gst_structure_free(message);
+  }
+  return count;
+}
+
+std::string story(PeerPipeline &a, PeerPipeline &b, const std::string &call) {
+  std::string text = "a: video " + std::to_string(a.buffers("video_" + call)) + ", b: video " +
+                     std::to_string(b.buffers("video_" + call)) + "\n";
+  for (auto *p : {&a, &b}) {
+    for (const std::string &m : p->messages("amsrtc/ice-restart")) text += m + "\n";
+    text += p->errors() + p->warnings();
+  }
+  return text;
+}
+
+// restart-ice (after a network change the application noticed): new
+// credentials on both sides of the same connection; the call goes on with
+// no new call, no pad ending, media both ways. Either side may ask.
+TEST_F(AmsRtcPeer, RestartIceOnDemandKeepsTheCallAndMediaBothWays) {
+  PeerPipeline a(server.websocket_url(), "icecall");
+  PeerPipeline b(server.websocket_url(), "icecall");
+  a.play();
+  b.play();
+  ASSERT_TRUE(call_flows(a, b, "icecall", 30)) << story(a, b, "icecall");
+  GstElement *a_webrtc = webrtcbin_in(a.peer());
+  GstElement *b_webrtc = webrtcbin_in(b.peer());
+  ASSERT_NE(a_webrtc, nullptr);
+  ASSERT_NE(b_webrtc, nullptr);
+  const std::string a_local = ice_ufrag(a_webrtc, "current-local-description");
+  const std::string b_local = ice_ufrag(b_webrtc, "current-local-description");
+  ASSERT_NE(a_local, "");
+
+  g_signal_emit_by_name(b.peer(), "restart-ice");
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return ice_restarts(b, "requested") == 1 && ice_restarts(a, "the peer restarted ICE") == 1 &&
+               ice_ufrag(a_webrtc, "current-local-description") != a_local &&
+               ice_ufrag(b_webrtc, "current-local-description") != b_local &&
+               connected(a_webrtc) && connected(b_webrtc);
+      },
+      10000))
+      << story(a, b, "icecall");
+  a.reset_counts();
+  b.reset_counts();
+  EXPECT_TRUE(call_flows(a, b, "icecall", 30)) << story(a, b, "icecall");
+  EXPECT_FALSE(a.saw_eos("video_icecall") || b.saw_eos("video_icecall")) << "the call went on";
+  EXPECT_EQ(a.messages("amsrtc/peer-joined").size(), 1u) << "no new call";
+  EXPECT_EQ(b.messages("amsrtc/peer-joined").size(), 1u) << "no new call";
+  gst_object_unref(a_webrtc);
+  gst_object_unref(b_webrtc);
+}
+
+// The call's path dies (UDP to a's port dropped: both sides' consent checks
+// go unanswered, and libnice declares the connection failed after about
+// 50 s). The side that offered restarts ICE; the path comes back as the
+// restart begins; the same call goes on with media both ways.
+TEST_F(AmsRtcPeer, AFailedCallPathIsRepairedByAnIceRestart) {
+  PeerPipeline a(server.websocket_url(), "lossy");
+  PeerPipeline b(server.websocket_url(), "lossy");
+  a.play();
+  b.play();
+  ASSERT_TRUE(call_flows(a, b, "lossy", 30)) << story(a, b, "lossy");
+  GstElement *a_webrtc = webrtcbin_in(a.peer());
+  GstElement *b_webrtc = webrtcbin_in(b.peer());
+  ASSERT_NE(a_webrtc, nullptr);
+  ASSERT_NE(b_webrtc, nullptr);
+  const std::string a_remote = ice_ufrag(a_webrtc, "current-remote-description");
+  const std::string b_remote = ice_ufrag(b_webrtc, "current-remote-description");
+  DroppedPackets path("amsrtc_test_call");
+  path.drop_udp_to(local_candidate_port(a_webrtc));
+  ASSERT_TRUE(path.ok()) << path.error();
+
+  auto began = [](PeerPipeline &p) { return !p.messages("amsrtc/ice-restart").empty(); };
+  EXPECT_TRUE(wait_until(
+      [&] {
+        if (began(a) || began(b)) path.lift();
+        return !path.ok() || !(a.errors() + b.errors()).empty();
+      },
+      80000))
+      << "within 80 s of losing the path\n"
+      << story(a, b, "lossy");
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return ice_ufrag(a_webrtc, "current-remote-description") != a_remote &&
+               ice_ufrag(b_webrtc, "current-remote-description") != b_remote &&
+               connected(a_webrtc) && connected(b_webrtc);
+      },
+      10000))
+      << story(a, b, "lossy");
+  // One side restarted because ICE failed; the other answered that restart.
+  EXPECT_EQ(ice_restarts(a, "ICE failed") + ice_restarts(b, "ICE failed"), 1) << story(a, b, "lossy");
+  EXPECT_EQ(ice_restarts(a, "the peer restarted ICE") + ice_restarts(b, "the peer restarted ICE"), 1)
+      << story(a, b, "lossy");
+  a.reset_counts();
+  b.reset_counts();
+  EXPECT_TRUE(call_flows(a, b, "lossy", 30)) << story(a, b, "lossy");
+  EXPECT_EQ(a.messages("amsrtc/peer-joined").size(), 1u) << "no new call";
+  EXPECT_EQ(b.messages("amsrtc/peer-joined").size(), 1u) << "no new call";
+  gst_object_unref(a_webrtc);
+  gst_object_unref(b_webrtc);
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace amsrtc::testing {
 
@@ -60,6 +62,8 @@ class PeerPipeline {
     ASSERT_NE(gst_element_set_state(pipeline_, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
   }
   void stop() { gst_element_set_state(pipeline_, GST_STATE_NULL); }
+  GstElement *pipeline() const { return pipeline_; }
+  GstElement *peer() const { return peer_; }  // the amsrtcpeer
 
   int buffers(const std::string &pad) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -95,6 +99,15 @@ class PeerPipeline {
     guint sent = 0;
     g_signal_emit_by_name(peer_, "send-data", text.c_str(), &sent);
     return sent;
+  }
+  // The amsrtc/* element messages of that name, each as its fields' text.
+  std::vector<std::string> messages(const std::string &name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::string> found;
+    for (const auto &[message_name, fields] : messages_) {
+      if (message_name == name) found.push_back(fields);
+    }
+    return found;
   }
   void reset_counts() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -145,10 +158,14 @@ class PeerPipeline {
 
   static void on_element_message(GstBus *, GstMessage *message, gpointer self_ptr) {
     auto *self = static_cast<PeerPipeline *>(self_ptr);
-    if (gst_message_has_name(message, "amsrtc/data-channel-open")) {
-      std::lock_guard<std::mutex> lock(self->mutex_);
-      self->channel_open_ = true;
-    }
+    const GstStructure *structure = gst_message_get_structure(message);
+    if (structure == nullptr || !g_str_has_prefix(gst_structure_get_name(structure), "amsrtc/"))
+      return;
+    gchar *text = gst_structure_to_string(structure);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->messages_.emplace_back(gst_structure_get_name(structure), text);
+    g_free(text);
+    if (gst_structure_has_name(structure, "amsrtc/data-channel-open")) self->channel_open_ = true;
   }
 
   static void on_data(GstElement *, const gchar *peer, const gchar *text, gpointer self_ptr) {
@@ -191,6 +208,7 @@ class PeerPipeline {
   std::string warnings_;
   bool channel_open_ = false;
   std::string text_;
+  std::vector<std::pair<std::string, std::string>> messages_;  // name, gst_structure_to_string
 };
 
 }  // namespace amsrtc::testing
