@@ -274,6 +274,7 @@ std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std:
           [this, weak] {
             // On webrtcbin's thread: what follows may tear it down.
             post_job([this, weak] {
+              std::lock_guard<std::mutex> restart_lock(restart_mutex_);
               if (auto remote = live(weak)) on_connection_failed(remote);
             });
           },
@@ -290,6 +291,7 @@ std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std:
   // The peer's restarting offer (answered by PeerSession): a new deadline.
   remote->session->set_remote_ice_restart_handler([this, weak] {
     post_job([this, weak] {
+      std::lock_guard<std::mutex> restart_lock(restart_mutex_);
       if (auto remote = live(weak)) ice_restart_under_way(remote, "the peer restarted ICE");
     });
   });
@@ -508,6 +510,8 @@ void PeerController::remove_remote(const std::string &peer) {
     g_object_unref(channel);
   }
   if (remote->webrtc != nullptr) {
+    // Not while an ICE-restart job uses them (it checks live() under this lock).
+    std::lock_guard<std::mutex> restart_lock(restart_mutex_);
     remote->session.reset();
     remove_from_bin(bin_, remote->webrtc);
   }
@@ -522,6 +526,9 @@ void PeerController::remove_remote(const std::string &peer) {
 
 // --- ICE restart -------------------------------------------------------------
 
+// Every job below holds restart_mutex_ from its live() check to its end:
+// remove_remote destroys a remote's session and webrtcbin under it, on the
+// client's thread, so a remote found live stays whole for the job.
 std::shared_ptr<PeerController::Remote> PeerController::live(const std::weak_ptr<Remote> &weak) {
   std::shared_ptr<Remote> remote = weak.lock();
   if (!remote) return nullptr;
@@ -532,12 +539,15 @@ std::shared_ptr<PeerController::Remote> PeerController::live(const std::weak_ptr
 
 void PeerController::restart_ice() {
   post_job([this] {
-    std::vector<std::shared_ptr<Remote>> remotes;
+    std::vector<std::weak_ptr<Remote>> remotes;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       for (const auto &[peer, remote] : remotes_) remotes.push_back(remote);
     }
-    for (const auto &remote : remotes) {
+    for (const auto &weak : remotes) {
+      std::lock_guard<std::mutex> restart_lock(restart_mutex_);
+      std::shared_ptr<Remote> remote = live(weak);
+      if (!remote) continue;
       if (remote->restarting_ice() || !begin_ice_restart(remote, "requested")) {
         GST_INFO_OBJECT(bin_, "no ICE restart with %s now (one is under way, or no exchange yet)",
                         remote->peer.c_str());
@@ -565,6 +575,7 @@ void PeerController::on_connection_failed(const std::shared_ptr<Remote> &remote)
   std::weak_ptr<Remote> weak = remote;
   post_job(
       [this, weak, generation] {
+        std::lock_guard<std::mutex> restart_lock(restart_mutex_);
         std::shared_ptr<Remote> remote = live(weak);
         if (!remote || generation != remote->ice_restart_generation) return;  // it did
         if (session::is_connected(remote->webrtc)) return;
@@ -591,6 +602,7 @@ void PeerController::ice_restart_under_way(const std::shared_ptr<Remote> &remote
   std::weak_ptr<Remote> weak = remote;
   post_job(
       [this, weak, generation] {
+        std::lock_guard<std::mutex> restart_lock(restart_mutex_);
         std::shared_ptr<Remote> remote = live(weak);
         if (!remote || generation != remote->ice_restart_generation) return;  // a newer one
         remote->ice_restart_deadline = {};

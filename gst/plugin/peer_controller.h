@@ -128,6 +128,9 @@ class PeerController {
   std::unique_ptr<client::SignalingClient> client_;
   std::mutex worker_mutex_;            // guards worker_: GStreamer threads post to it
   std::unique_ptr<JobWorker> worker_;  // ICE restarts and their deadlines
+  // Held by an ICE-restart job while it uses a remote's session and
+  // webrtcbin, and by remove_remote while it destroys them.
+  std::mutex restart_mutex_;
 
   std::mutex mutex_;
   std::vector<LocalTrack> tracks_;
