@@ -244,7 +244,8 @@ export const buildDir = process.env.AMSRTC_BUILD_DIR || path.resolve(here, "../.
 /**
  * Start one of the GStreamer programs of tests/browser (built into the build directory) that
  * print one JSON object per line: {"event": NAME} lines go to `events`, every other line is a
- * report, kept in `reports`. Returns {reports, events, latest(), waitFor(), stop(), stderr}.
+ * report, kept in `reports`. Returns {reports, events, latest(), waitFor(), signal(), stop(),
+ * stderr}.
  * AMSRTC_PROBE_LOG=1 copies the program's stderr to ours.
  */
 function spawnReporter(program, args) {
@@ -284,6 +285,10 @@ function spawnReporter(program, args) {
         child.stdout.on("line-parsed", onLine);
         onLine();
       });
+    },
+    /** Sends the program a signal (peer_probe: SIGUSR1 restarts ICE). */
+    signal(name) {
+      child.kill(name);
     },
     async stop() {
       if (probe.exited) return probe.exited;

@@ -7,7 +7,8 @@
 // target >= 1 Mbit/s: that needs amsrtcpeer's transport-cc feedback, without which Chrome stays
 // near 300-600 kbit/s (../shared NOTES). With VP8 we also receive >= 1 Mbit/s. Chrome's H.264
 // encoder makes only ~0.75 Mbit/s of the fake camera's simple picture at a 2.5 Mbit/s target,
-// so for H.264 the received rate is reported, not required.
+// so for H.264 the received rate is reported, not required. Then the element restarts ICE mid-call
+// (restart-ice), either way round, and the SDK's RTCPeerConnection follows it.
 // Run through run.sh (loopback-only network namespace).
 
 import { describe, test, before, after } from "node:test";
@@ -71,21 +72,11 @@ describe("the real SDK's peer.html calls amsrtcpeer", () => {
     test(`${codec}, ${offerer} offers: both sides decode, and the browser's camera ramps up to us`, async () => {
       const id = `browser-${codec}-${offerer}`;
       const wsUrl = `${server.wsBase}/WebRTCAppEE/websocket`;
-      let probe;
-      let page;
+      const call = {};
       try {
         const deadline = Date.now() + CALL_MS;
-        if (elementOffers) {
-          probe = startProbe(wsUrl, id, codec);
-          await probe.waitFor("joined", (r, p) => p.joined, 10_000);
-          page = await browser.newPage(pageUrl(id), `page-${codec}`);
-        } else {
-          page = await browser.newPage(pageUrl(id), `page-${codec}`);
-          await waitFor(page, "page joined", () => window.amsrtcPeer.events.includes("joined"), null, {
-            timeoutMs: 10_000,
-          });
-          probe = startProbe(wsUrl, id, codec);
-        }
+        await joinInOrder(call, wsUrl, id, codec, elementOffers);
+        const { probe, page } = call;
 
         await waitForStats(
           page,
@@ -141,12 +132,87 @@ describe("the real SDK's peer.html calls amsrtcpeer", () => {
             (requiredBitrate ? `, >= ${requiredBitrate / 1e6} Mbit/s received` : ""),
         );
       } catch (err) {
-        console.error(`${browser.dumpLogs()}--- probe stderr ---\n${probe ? probe.stderr.slice(-3000) : ""}`);
+        console.error(`${browser.dumpLogs()}--- probe stderr ---\n${call.probe ? call.probe.stderr.slice(-3000) : ""}`);
         throw err;
       } finally {
-        if (page) await page.close();
-        if (probe) await probe.stop();
+        if (call.page) await call.page.close();
+        if (call.probe) await call.probe.stop();
+      }
+    });
+  }
+
+  // amsrtcpeer's restart-ice mid-call (as after a network change): the SDK answers the restarting
+  // offer on its live RTCPeerConnection (its takeConfiguration handler answers any offer), both
+  // ICE agents take new credentials, and both sides keep decoding on the same call. With the
+  // browser as the first offerer, the element offers from the answering side.
+  for (const elementOffers of [true, false]) {
+    const offerer = elementOffers ? "element" : "browser";
+    test(`h264, ${offerer} offered first: the element restarts ICE and both sides keep decoding`, async () => {
+      const id = `browser-restart-${offerer}`;
+      const wsUrl = `${server.wsBase}/WebRTCAppEE/websocket`;
+      const call = {};
+      try {
+        const deadline = Date.now() + CALL_MS;
+        await joinInOrder(call, wsUrl, id, "h264", elementOffers);
+        const { probe, page } = call;
+        await waitForStats(page, "browser: connected and decoding our video",
+          (s) => s.connectionState === "connected" && s.inbound.framesDecoded > 0, null,
+          { timeoutMs: Math.max(1, deadline - Date.now()) });
+        await probe.waitFor("element: >= 30 decoded frames", (r) => r.videoFrames >= 30,
+          Math.max(1, deadline - Date.now()));
+        const ufragOf = (sdp) => (/a=ice-ufrag:(\S+)/.exec(sdp || "") || [])[1];
+        const before = await page.evaluate(() => window.amsrtcSdp());
+        const browserFrames = (await stats(page)).inbound.framesDecoded;
+        const elementFrames = probe.latest().videoFrames;
+
+        probe.signal("SIGUSR1");
+        await probe.waitFor("the element's amsrtc/ice-restart", (r, p) =>
+          p.events.includes("ice-restart:requested"), 5000);
+        const after = await waitFor(page, "the browser: new credentials on both sides", (old) => {
+          const now = window.amsrtcSdp();
+          const ufrag = (sdp) => (/a=ice-ufrag:(\S+)/.exec(sdp || "") || [])[1];
+          return now && now.local && now.remote && ufrag(now.remote.sdp) !== ufrag(old.remote.sdp) &&
+            ufrag(now.local.sdp) !== ufrag(old.local.sdp) ? now : null;
+        }, before, { timeoutMs: 10_000 });
+        const s = await waitForStats(page, "browser: connected and 30 more frames decoded",
+          (s, frames) => s.connectionState === "connected" && s.inbound.framesDecoded >= frames + 30,
+          browserFrames, { timeoutMs: 10_000 });
+        const r = await probe.waitFor("element: 30 more frames decoded",
+          (r) => r.videoFrames >= elementFrames + 30, 10_000);
+        console.log(
+          `restart, ${offerer} offered first: ice-ufrag, browser's local ${ufragOf(before.local.sdp)} -> ` +
+            `${ufragOf(after.local.sdp)}, its remote ${ufragOf(before.remote.sdp)} -> ${ufragOf(after.remote.sdp)}; ` +
+            `browser decoded ${s.inbound.framesDecoded - browserFrames}, element ` +
+            `${r.videoFrames - elementFrames} frames after it`,
+        );
+        assert.equal(r.errors, "", "element errors");
+        assert.equal(after.remote.type, "offer", "the restart is the element's offer, in either case");
+        assert.equal(probe.events.filter((e) => e.startsWith("ice-restart:")).length, 1,
+          "one ICE restart, the requested one");
+      } catch (err) {
+        console.error(`${browser.dumpLogs()}--- probe stderr ---\n${call.probe ? call.probe.stderr.slice(-3000) : ""}`);
+        throw err;
+      } finally {
+        if (call.page) await call.page.close();
+        if (call.probe) await call.probe.stop();
       }
     });
   }
 });
+
+// Starts the probe and the page for `id` in the order that makes `elementOffers` true or false
+// (the first to join offers once the other arrives); fills call.probe and call.page as they exist,
+// so the caller can clean up whatever was started.
+async function joinInOrder(call, wsUrl, id, codec, elementOffers) {
+  if (elementOffers) {
+    call.probe = startProbe(wsUrl, id, codec);
+    await call.probe.waitFor("joined", (r, p) => p.joined, 10_000);
+    call.page = await browser.newPage(pageUrl(id), `page-${codec}`);
+  } else {
+    call.page = await browser.newPage(pageUrl(id), `page-${codec}`);
+    await waitFor(call.page, "page joined", () => window.amsrtcPeer.events.includes("joined"), null, {
+      timeoutMs: 10_000,
+    });
+    call.probe = startProbe(wsUrl, id, codec);
+  }
+}

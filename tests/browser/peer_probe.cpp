@@ -2,12 +2,16 @@
 // a call (or a room) with test sources and reports, as one JSON object per
 // line on stdout, what it receives: decoded video frames and their size,
 // audio buffers, and the video RTP bytes and packets its webrtcbins output. The
-// Node test reads these lines; nothing here decides pass or fail.
+// Node test reads these lines; nothing here decides pass or fail. SIGUSR1
+// makes it emit amsrtcpeer's restart-ice; each amsrtc/ice-restart it posts
+// is printed as the event "ice-restart:REASON".
 //
 //   amsrtc-peer-probe SERVER_URL STREAM_ID [h264|vp8|vp9] [WIDTHxHEIGHT]
+#include <glib-unix.h>
 #include <gst/gst.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <csignal>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -125,6 +129,11 @@ gboolean on_bus(GstBus *, GstMessage *message, gpointer p) {
     std::printf("{\"event\":\"joined\"}\n");
     std::fflush(stdout);
   }
+  if (gst_message_has_name(message, "amsrtc/ice-restart")) {
+    const gchar *reason = gst_structure_get_string(gst_message_get_structure(message), "reason");
+    std::printf("{\"event\":\"ice-restart:%s\"}\n", reason != nullptr ? reason : "");
+    std::fflush(stdout);
+  }
   if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
     amsrtc::testing::append_error(message, probe->mutex, probe->errors);
   }
@@ -164,6 +173,13 @@ int main(int argc, char **argv) {
   GstBus *bus = gst_element_get_bus(probe.pipeline);
   gst_bus_add_watch(bus, on_bus, &probe);
   gst_object_unref(bus);
+  g_unix_signal_add(
+      SIGUSR1,
+      [](gpointer peer) -> gboolean {
+        g_signal_emit_by_name(peer, "restart-ice");
+        return G_SOURCE_CONTINUE;
+      },
+      probe.peer);
   amsrtc::testing::run_until_sigterm(probe.pipeline, report, &probe);
   gst_object_unref(probe.peer);
   gst_object_unref(probe.pipeline);

@@ -193,18 +193,6 @@ TEST_F(AmsRtcPeer, ServerRestartMidCallReconnectsAndMediaFlowsAgain) {
   EXPECT_EQ(a.errors() + b.errors(), "");
 }
 
-// A call with media both ways; `call` is its stream id. Returns whether
-// both decode `frames` video frames (and some audio) with no error.
-bool call_flows(PeerPipeline &a, PeerPipeline &b, const std::string &call, int frames) {
-  return wait_until(
-      [&] {
-        return (decodes(a, call, frames) && decodes(b, call, frames)) ||
-               !(a.errors() + b.errors()).empty();
-      },
-      20000) &&
-         (a.errors() + b.errors()).empty();
-}
-
 // How many amsrtc/ice-restart messages `p` posted whose reason is `reason`.
 int ice_restarts(PeerPipeline &p, const std::string &reason) {
   int count = 0;
@@ -217,51 +205,88 @@ int ice_restarts(PeerPipeline &p, const std::string &reason) {
   return count;
 }
 
-std::string story(PeerPipeline &a, PeerPipeline &b, const std::string &call) {
-  std::string text = "a: video " + std::to_string(a.buffers("video_" + call)) + ", b: video " +
-                     std::to_string(b.buffers("video_" + call)) + "\n";
-  for (auto *p : {&a, &b}) {
-    for (const std::string &m : p->messages("amsrtc/ice-restart")) text += m + "\n";
-    text += p->errors() + p->warnings();
+// Two pipelines in a call `id`, and the webrtcbin each runs for it: what the
+// ICE-restart tests start from.
+class CallUnderTest {
+ public:
+  CallUnderTest(const std::string &server_url, const std::string &id)
+      : a(server_url, id), b(server_url, id), id_(id) {}
+  ~CallUnderTest() {
+    if (a_webrtc != nullptr) gst_object_unref(a_webrtc);
+    if (b_webrtc != nullptr) gst_object_unref(b_webrtc);
   }
-  return text;
-}
+  CallUnderTest(const CallUnderTest &) = delete;
+  CallUnderTest &operator=(const CallUnderTest &) = delete;
+
+  // Plays both; true once both decode 30 frames (and audio) with no error
+  // and each webrtcbin is found.
+  bool start() {
+    a.play();
+    b.play();
+    if (!flows()) return false;
+    a_webrtc = webrtcbin_in(a.peer());
+    b_webrtc = webrtcbin_in(b.peer());
+    return a_webrtc != nullptr && b_webrtc != nullptr;
+  }
+  // Both decode 30 more frames (from now) with no error, within 20 s.
+  bool flows() {
+    a.reset_counts();
+    b.reset_counts();
+    return wait_until(
+               [&] {
+                 return (decodes(a, id_, 30) && decodes(b, id_, 30)) ||
+                        !(a.errors() + b.errors()).empty();
+               },
+               20000) &&
+           (a.errors() + b.errors()).empty();
+  }
+  bool both_connected() { return connected(a_webrtc) && connected(b_webrtc); }
+  // For failure messages: frames, ICE restarts, errors and warnings.
+  std::string story() {
+    std::string text = "a: video " + std::to_string(a.buffers("video_" + id_)) + ", b: video " +
+                       std::to_string(b.buffers("video_" + id_)) + "\n";
+    for (auto *p : {&a, &b}) {
+      for (const std::string &m : p->messages("amsrtc/ice-restart")) text += m + "\n";
+      text += p->errors() + p->warnings();
+    }
+    return text;
+  }
+
+  PeerPipeline a;
+  PeerPipeline b;
+  GstElement *a_webrtc = nullptr;  // owned refs, once started
+  GstElement *b_webrtc = nullptr;
+
+ private:
+  std::string id_;
+};
 
 // restart-ice (after a network change the application noticed): new
 // credentials on both sides of the same connection; the call goes on with
 // no new call, no pad ending, media both ways. Either side may ask.
 TEST_F(AmsRtcPeer, RestartIceOnDemandKeepsTheCallAndMediaBothWays) {
-  PeerPipeline a(server.websocket_url(), "icecall");
-  PeerPipeline b(server.websocket_url(), "icecall");
-  a.play();
-  b.play();
-  ASSERT_TRUE(call_flows(a, b, "icecall", 30)) << story(a, b, "icecall");
-  GstElement *a_webrtc = webrtcbin_in(a.peer());
-  GstElement *b_webrtc = webrtcbin_in(b.peer());
-  ASSERT_NE(a_webrtc, nullptr);
-  ASSERT_NE(b_webrtc, nullptr);
-  const std::string a_local = ice_ufrag(a_webrtc, "current-local-description");
-  const std::string b_local = ice_ufrag(b_webrtc, "current-local-description");
+  CallUnderTest call(server.websocket_url(), "icecall");
+  ASSERT_TRUE(call.start()) << call.story();
+  const std::string a_local = ice_ufrag(call.a_webrtc, "current-local-description");
+  const std::string b_local = ice_ufrag(call.b_webrtc, "current-local-description");
   ASSERT_NE(a_local, "");
 
-  g_signal_emit_by_name(b.peer(), "restart-ice");
+  g_signal_emit_by_name(call.b.peer(), "restart-ice");
   EXPECT_TRUE(wait_until(
       [&] {
-        return ice_restarts(b, "requested") == 1 && ice_restarts(a, "the peer restarted ICE") == 1 &&
-               ice_ufrag(a_webrtc, "current-local-description") != a_local &&
-               ice_ufrag(b_webrtc, "current-local-description") != b_local &&
-               connected(a_webrtc) && connected(b_webrtc);
+        return ice_restarts(call.b, "requested") == 1 &&
+               ice_restarts(call.a, "the peer restarted ICE") == 1 &&
+               ice_ufrag(call.a_webrtc, "current-local-description") != a_local &&
+               ice_ufrag(call.b_webrtc, "current-local-description") != b_local &&
+               call.both_connected();
       },
       10000))
-      << story(a, b, "icecall");
-  a.reset_counts();
-  b.reset_counts();
-  EXPECT_TRUE(call_flows(a, b, "icecall", 30)) << story(a, b, "icecall");
-  EXPECT_FALSE(a.saw_eos("video_icecall") || b.saw_eos("video_icecall")) << "the call went on";
-  EXPECT_EQ(a.messages("amsrtc/peer-joined").size(), 1u) << "no new call";
-  EXPECT_EQ(b.messages("amsrtc/peer-joined").size(), 1u) << "no new call";
-  gst_object_unref(a_webrtc);
-  gst_object_unref(b_webrtc);
+      << call.story();
+  EXPECT_TRUE(call.flows()) << call.story();
+  for (auto *p : {&call.a, &call.b}) {
+    EXPECT_EQ(p->messages("amsrtc/peer-left").size(), 0u) << "the call went on";
+    EXPECT_EQ(p->messages("amsrtc/peer-joined").size(), 1u) << "no new call";
+  }
 }
 
 // The call's path dies (UDP to a's port dropped: both sides' consent checks
@@ -269,49 +294,43 @@ TEST_F(AmsRtcPeer, RestartIceOnDemandKeepsTheCallAndMediaBothWays) {
 // 50 s). The side that offered restarts ICE; the path comes back as the
 // restart begins; the same call goes on with media both ways.
 TEST_F(AmsRtcPeer, AFailedCallPathIsRepairedByAnIceRestart) {
-  PeerPipeline a(server.websocket_url(), "lossy");
-  PeerPipeline b(server.websocket_url(), "lossy");
-  a.play();
-  b.play();
-  ASSERT_TRUE(call_flows(a, b, "lossy", 30)) << story(a, b, "lossy");
-  GstElement *a_webrtc = webrtcbin_in(a.peer());
-  GstElement *b_webrtc = webrtcbin_in(b.peer());
-  ASSERT_NE(a_webrtc, nullptr);
-  ASSERT_NE(b_webrtc, nullptr);
-  const std::string a_remote = ice_ufrag(a_webrtc, "current-remote-description");
-  const std::string b_remote = ice_ufrag(b_webrtc, "current-remote-description");
+  CallUnderTest call(server.websocket_url(), "lossy");
+  ASSERT_TRUE(call.start()) << call.story();
+  const std::string a_remote = ice_ufrag(call.a_webrtc, "current-remote-description");
+  const std::string b_remote = ice_ufrag(call.b_webrtc, "current-remote-description");
   DroppedPackets path("amsrtc_test_call");
-  path.drop_udp_to(local_candidate_port(a_webrtc));
+  path.drop_udp_to(local_candidate_port(call.a_webrtc));
   ASSERT_TRUE(path.ok()) << path.error();
 
   auto began = [](PeerPipeline &p) { return !p.messages("amsrtc/ice-restart").empty(); };
   EXPECT_TRUE(wait_until(
       [&] {
-        if (began(a) || began(b)) path.lift();
-        return !path.ok() || !(a.errors() + b.errors()).empty();
+        if (began(call.a) || began(call.b)) path.lift();
+        return !path.ok() || !(call.a.errors() + call.b.errors()).empty();
       },
       80000))
       << "within 80 s of losing the path\n"
-      << story(a, b, "lossy");
+      << call.story();
   EXPECT_TRUE(wait_until(
       [&] {
-        return ice_ufrag(a_webrtc, "current-remote-description") != a_remote &&
-               ice_ufrag(b_webrtc, "current-remote-description") != b_remote &&
-               connected(a_webrtc) && connected(b_webrtc);
+        return ice_ufrag(call.a_webrtc, "current-remote-description") != a_remote &&
+               ice_ufrag(call.b_webrtc, "current-remote-description") != b_remote &&
+               call.both_connected();
       },
       10000))
-      << story(a, b, "lossy");
+      << call.story();
   // One side restarted because ICE failed; the other answered that restart.
-  EXPECT_EQ(ice_restarts(a, "ICE failed") + ice_restarts(b, "ICE failed"), 1) << story(a, b, "lossy");
-  EXPECT_EQ(ice_restarts(a, "the peer restarted ICE") + ice_restarts(b, "the peer restarted ICE"), 1)
-      << story(a, b, "lossy");
-  a.reset_counts();
-  b.reset_counts();
-  EXPECT_TRUE(call_flows(a, b, "lossy", 30)) << story(a, b, "lossy");
-  EXPECT_EQ(a.messages("amsrtc/peer-joined").size(), 1u) << "no new call";
-  EXPECT_EQ(b.messages("amsrtc/peer-joined").size(), 1u) << "no new call";
-  gst_object_unref(a_webrtc);
-  gst_object_unref(b_webrtc);
+  EXPECT_EQ(ice_restarts(call.a, "ICE failed") + ice_restarts(call.b, "ICE failed"), 1)
+      << call.story();
+  EXPECT_EQ(ice_restarts(call.a, "the peer restarted ICE") +
+                ice_restarts(call.b, "the peer restarted ICE"),
+            1)
+      << call.story();
+  EXPECT_TRUE(call.flows()) << call.story();
+  for (auto *p : {&call.a, &call.b}) {
+    EXPECT_EQ(p->messages("amsrtc/peer-left").size(), 0u) << "the call went on";
+    EXPECT_EQ(p->messages("amsrtc/peer-joined").size(), 1u) << "no new call";
+  }
 }
 
 }  // namespace
