@@ -33,9 +33,9 @@ constexpr guint kLateTrackGraceMs = 1500;
 
 // A publisher whose connection failed after media flowed may restart ICE (a
 // new offer on the live session, PROTOCOL.md §3.11); it has this long to be
-// connected again. One that stopped sending is ended sooner, by the media
-// plane's 3 s silence check.
-constexpr guint kIceRestartGraceMs = 10000;
+// connected again: an endpoint that vanished is gone within 5 s. One that
+// stopped sending is ended sooner, by the media plane's 3 s silence check.
+constexpr guint kIceRestartGraceMs = 5000;
 
 void free_weak(gpointer data, GClosure *) { delete static_cast<Weak *>(data); }
 
