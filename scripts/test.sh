@@ -54,7 +54,9 @@ step "build" build_in build -Dwerror=true
 step "tests (build)" in_loopback_namespace meson test -C build --print-errorlogs
 
 # 2. Sanitizer build: the same suites under address+undefined sanitizers.
-step "build (asan+ubsan)" build_in build-asan -Db_sanitize=address,undefined -Db_lundef=false
+# It builds only what its suites run: no examples, benchmarks or browser probes.
+step "build (asan+ubsan)" build_in build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+  -Dexamples=false -Dbench=false -Dbrowser_probes=false
 step "tests (asan+ubsan)" in_loopback_namespace meson test -C build-asan --print-errorlogs
 
 # 3. Browser suite: the real AMS JavaScript SDK in headless Chromium against
