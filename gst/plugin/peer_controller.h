@@ -85,9 +85,10 @@ class PeerController {
   // Sends text on the data channel of every remote whose channel is open;
   // returns how many got it.
   unsigned send_text(const std::string &text);
-  // Restarts ICE with every remote that is connected or was (a new offer
-  // with new credentials, as RTCPeerConnection.restartIce()): after a
-  // network change. Asynchronous; events_.ice_restart says when one begins.
+  // Restarts ICE with every remote whose first offer/answer exchange is
+  // complete (a new offer with new credentials, as
+  // RTCPeerConnection.restartIce()): after a network change. Asynchronous;
+  // events_.ice_restart says when one begins.
   void restart_ice();
 
  private:
