@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "element_common.h"
+#include "ice_restart_window.h"
 #include "media_chains.h"
 #include "payload_type_rewrite.h"
 #include "server_errors.h"
@@ -17,8 +18,6 @@ namespace proto = amsrtc::protocol;
 
 namespace {
 
-// How long a restarted connection has to come up before it counts as lost.
-constexpr auto kIceRestartTimeout = std::chrono::seconds(10);
 // How long the side that answered waits for the offerer's restart before it
 // restarts itself: both see the failure within about a second of each other,
 // and an offer from each at once would collide (webrtcbin cannot roll back).
@@ -47,11 +46,7 @@ struct PeerController::Remote {
   std::vector<Output> outputs;
   // We sent the first offer (set on the client's thread, read on the worker).
   std::atomic<bool> we_offered{false};
-  // An ICE restart is under way until this deadline (worker thread only).
-  // Each restart, ours or the peer's, starts a new one; only the newest counts.
-  std::chrono::steady_clock::time_point ice_restart_deadline;
-  unsigned ice_restart_generation = 0;
-  bool restarting_ice() const { return std::chrono::steady_clock::now() < ice_restart_deadline; }
+  IceRestartWindow ice_restart;  // ours or the peer's; worker thread only
 };
 
 PeerController::PeerController(GstBin *bin, PeerSettings settings, PeerEvents events)
@@ -548,7 +543,7 @@ void PeerController::restart_ice() {
       std::lock_guard<std::mutex> restart_lock(restart_mutex_);
       std::shared_ptr<Remote> remote = live(weak);
       if (!remote) continue;
-      if (remote->restarting_ice() || !begin_ice_restart(remote, "requested")) {
+      if (remote->ice_restart.under_way() || !begin_ice_restart(remote, "requested")) {
         GST_INFO_OBJECT(bin_, "no ICE restart with %s now (one is under way, or no exchange yet)",
                         remote->peer.c_str());
       }
@@ -557,7 +552,7 @@ void PeerController::restart_ice() {
 }
 
 void PeerController::on_connection_failed(const std::shared_ptr<Remote> &remote) {
-  if (remote->restarting_ice()) {
+  if (remote->ice_restart.under_way()) {
     // libnice keeps the old pair's consent timer until a new pair is
     // chosen, so one more "failed" can follow a restart: its deadline decides.
     GST_INFO_OBJECT(bin_, "connection with %s failed during an ICE restart: its deadline decides",
@@ -571,13 +566,13 @@ void PeerController::on_connection_failed(const std::shared_ptr<Remote> &remote)
   // We answered: the offerer restarts first. Ours follows if it does not.
   GST_INFO_OBJECT(bin_, "connection with %s failed: waiting for the peer to restart ICE",
                   remote->peer.c_str());
-  const unsigned generation = remote->ice_restart_generation;
+  const unsigned generation = remote->ice_restart.generation();
   std::weak_ptr<Remote> weak = remote;
   post_job(
       [this, weak, generation] {
         std::lock_guard<std::mutex> restart_lock(restart_mutex_);
         std::shared_ptr<Remote> remote = live(weak);
-        if (!remote || generation != remote->ice_restart_generation) return;  // it did
+        if (!remote || !remote->ice_restart.is_current(generation)) return;  // it did
         if (session::is_connected(remote->webrtc)) return;
         if (!begin_ice_restart(remote, "ICE failed; the peer did not restart it")) {
           connection_lost(remote->peer);
@@ -595,8 +590,7 @@ bool PeerController::begin_ice_restart(const std::shared_ptr<Remote> &remote,
 
 void PeerController::ice_restart_under_way(const std::shared_ptr<Remote> &remote,
                                            const std::string &why) {
-  remote->ice_restart_deadline = std::chrono::steady_clock::now() + kIceRestartTimeout;
-  const unsigned generation = ++remote->ice_restart_generation;
+  const unsigned generation = remote->ice_restart.open();
   GST_INFO_OBJECT(bin_, "ICE restart with %s (%s)", remote->peer.c_str(), why.c_str());
   if (events_.ice_restart) events_.ice_restart(remote->peer, why);
   std::weak_ptr<Remote> weak = remote;
@@ -604,15 +598,15 @@ void PeerController::ice_restart_under_way(const std::shared_ptr<Remote> &remote
       [this, weak, generation] {
         std::lock_guard<std::mutex> restart_lock(restart_mutex_);
         std::shared_ptr<Remote> remote = live(weak);
-        if (!remote || generation != remote->ice_restart_generation) return;  // a newer one
-        remote->ice_restart_deadline = {};
+        if (!remote || !remote->ice_restart.is_current(generation)) return;  // a newer one
+        remote->ice_restart.close();
         if (session::is_connected(remote->webrtc)) {
           GST_INFO_OBJECT(bin_, "ICE restart with %s: connected again", remote->peer.c_str());
           return;
         }
         connection_lost(remote->peer);
       },
-      kIceRestartTimeout);
+      IceRestartWindow::kTimeout);
 }
 
 // P2P: the call cannot work. Mesh: the other members still can.

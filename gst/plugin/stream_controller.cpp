@@ -52,13 +52,8 @@ struct StreamController::Session : std::enable_shared_from_this<Session> {
   // from it for the bitrate adaptation.
   ReceiverFeedback feedback;
   LossMeter video_loss;  // guarded by the controller's mutex_
-  // An ICE restart is under way until this deadline (worker thread only;
-  // reset once connected again): a failure reported before then is left to
-  // the deadline's check. Each restart (or server restart offer while
-  // playing) starts a new deadline; only the newest one counts.
-  std::chrono::steady_clock::time_point ice_restart_deadline;
-  unsigned ice_restart_generation = 0;
-  bool restarting_ice() const { return std::chrono::steady_clock::now() < ice_restart_deadline; }
+  // Our ICE restart, or the server's restart offer while playing.
+  IceRestartWindow ice_restart;  // worker thread only
 };
 
 // A played track: receive chain and our src pad. Kept when a session ends,
@@ -444,7 +439,7 @@ std::shared_ptr<StreamController::Session> StreamController::ensure_session() {
               // During an ICE restart the restart's deadline decides: the
               // old path's consent check may still expire (libnice keeps its
               // timer until a new pair is chosen) and say "failed" once more.
-              if (session->restarting_ice()) {
+              if (session->ice_restart.under_way()) {
                 GST_INFO_OBJECT(bin_, "connection failed during an ICE restart: its deadline decides");
                 return;
               }
@@ -624,7 +619,7 @@ void StreamController::restart_ice() {
     return;
   }
   post_job([this, session] {
-    if (session->restarting_ice() || !begin_ice_restart(session, "requested"))
+    if (session->ice_restart.under_way() || !begin_ice_restart(session, "requested"))
       GST_INFO_OBJECT(bin_, "no ICE restart now (one is under way, or no connected session)");
   });
 }
@@ -654,8 +649,7 @@ bool StreamController::await_server_ice_restart(const std::shared_ptr<Session> &
 
 void StreamController::ice_restart_under_way(const std::shared_ptr<Session> &session,
                                              const std::string &why) {
-  session->ice_restart_deadline = std::chrono::steady_clock::now() + kIceRestartTimeout;
-  const unsigned generation = ++session->ice_restart_generation;
+  const unsigned generation = session->ice_restart.open();
   GST_INFO_OBJECT(bin_, "ICE restart (%s)", why.c_str());
   if (events_.message) {
     events_.message(gst_structure_new("amsrtc/ice-restart", "stream-id", G_TYPE_STRING,
@@ -670,16 +664,16 @@ void StreamController::ice_restart_under_way(const std::shared_ptr<Session> &ses
           std::lock_guard<std::mutex> lock(mutex_);
           if (!session || session_ != session) return;
         }
-        if (generation != session->ice_restart_generation) return;  // a newer restart
+        if (!session->ice_restart.is_current(generation)) return;  // a newer restart
         if (session::is_connected(session->webrtc)) {
           GST_INFO_OBJECT(bin_, "ICE restart: connected again");
-          session->ice_restart_deadline = {};
+          session->ice_restart.close();
           return;
         }
         restart("an ICE restart did not connect within " +
-                std::to_string(kIceRestartTimeout.count() / 1000) + " s");
+                std::to_string(IceRestartWindow::kTimeout.count() / 1000) + " s");
       },
-      kIceRestartTimeout);
+      IceRestartWindow::kTimeout);
 }
 
 void StreamController::on_pad_added(GstElement *, GstPad *pad, gpointer self) {

@@ -14,7 +14,7 @@
 // forgotten us, so the session is rebuilt and published / played again. When
 // ICE fails, first an ICE restart on the live session: a publisher sends a
 // new offer with new credentials; a player waits for the server's (the
-// server offers). If that does not connect within kIceRestartTimeout, the
+// server offers). If that does not connect within IceRestartWindow::kTimeout, the
 // session is rebuilt over the live socket. A player keeps its output
 // pads across sessions, so downstream sees the media resume on the same pads.
 //
@@ -38,6 +38,7 @@
 
 #include "element_common.h"
 #include "gst/session/peer_session.h"
+#include "ice_restart_window.h"
 #include "input_tracks.h"
 #include "job_worker.h"
 #include "signaling/client/signaling_client.h"
@@ -122,13 +123,12 @@ class StreamController {
   // ICE failed or a reconnect: a new session, bounded by max-reconnect-attempts.
   void restart(const std::string &why);
   // Publish: an ICE restart on the live session; a new session if it has
-  // not connected within kIceRestartTimeout. False when none could start.
+  // not connected within IceRestartWindow::kTimeout. False when none could start.
   bool begin_ice_restart(const std::shared_ptr<Session> &session, const std::string &why);
   // Play: after our connection failed, the server's restart is awaited.
   bool await_server_ice_restart(const std::shared_ptr<Session> &session, const std::string &why);
   // Posts amsrtc/ice-restart and arms the deadline of this restart.
   void ice_restart_under_way(const std::shared_ptr<Session> &session, const std::string &why);
-  static constexpr std::chrono::milliseconds kIceRestartTimeout{10000};
   void add_to_bin(GstElement *element);
   void link_track(Session &session, const LocalTrack &track);
   void maybe_offer(const std::shared_ptr<Session> &session);
