@@ -4,12 +4,25 @@
 
 namespace amsrtc::plugin {
 
-JobWorker::JobWorker() : thread_([this] { run(); }) {}
+JobWorker::~JobWorker() { stop(); }
 
-JobWorker::~JobWorker() {
+void JobWorker::start() {
+  std::lock_guard<std::mutex> lifecycle(lifecycle_mutex_);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    done_ = true;
+    if (running_) return;
+    running_ = true;
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+void JobWorker::stop() {
+  std::lock_guard<std::mutex> lifecycle(lifecycle_mutex_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!running_) return;
+    running_ = false;
+    jobs_.clear();
   }
   wake_.notify_all();
   thread_.join();
@@ -18,6 +31,7 @@ JobWorker::~JobWorker() {
 void JobWorker::post(std::function<void()> job, std::chrono::milliseconds delay) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (!running_) return;
     jobs_.push_back({std::chrono::steady_clock::now() + delay, std::move(job)});
   }
   wake_.notify_all();
@@ -30,7 +44,7 @@ void JobWorker::cancel_all() {
 
 void JobWorker::run() {
   std::unique_lock<std::mutex> lock(mutex_);
-  while (!done_) {
+  while (running_) {
     auto next = jobs_.end();
     for (auto it = jobs_.begin(); it != jobs_.end(); ++it) {
       if (next == jobs_.end() || it->due < next->due) next = it;

@@ -64,10 +64,7 @@ bool PeerController::start() {
     events_.error("No stream id to call.", "set the stream-id property", "");
     return false;
   }
-  {
-    std::lock_guard<std::mutex> lock(worker_mutex_);
-    worker_ = std::make_unique<JobWorker>();
-  }
+  worker_.start();
   return start_element_signaling(
       client_, client_mutex_, GST_OBJECT(bin_), settings_.server, settings_.ca_file,
       [this](bool reconnected) { on_connected(reconnected); },
@@ -95,12 +92,7 @@ void PeerController::stop() {
     }
     client->stop();  // sends what is queued, closes, joins the thread
   }
-  std::unique_ptr<JobWorker> worker;
-  {
-    std::lock_guard<std::mutex> lock(worker_mutex_);
-    worker = std::move(worker_);
-  }
-  worker.reset();  // joins: no ICE restart runs from here on
+  worker_.stop();  // joins: no ICE restart runs from here on
   std::vector<std::string> peers;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -110,8 +102,7 @@ void PeerController::stop() {
 }
 
 void PeerController::post_job(std::function<void()> job, std::chrono::milliseconds delay) {
-  std::lock_guard<std::mutex> lock(worker_mutex_);
-  if (worker_) worker_->post(std::move(job), delay);
+  worker_.post(std::move(job), delay);
 }
 
 void PeerController::send(proto::Message message) {

@@ -127,8 +127,7 @@ class PeerController {
   PeerEvents events_;
   std::mutex client_mutex_;  // guards client_: send() runs on any thread, stop() resets it
   std::unique_ptr<client::SignalingClient> client_;
-  std::mutex worker_mutex_;            // guards worker_: GStreamer threads post to it
-  std::unique_ptr<JobWorker> worker_;  // ICE restarts and their deadlines
+  JobWorker worker_;  // ICE restarts and their deadlines (GStreamer threads post to it)
   // Held by an ICE-restart job while it uses a remote's session and
   // webrtcbin, and by remove_remote while it destroys them.
   std::mutex restart_mutex_;

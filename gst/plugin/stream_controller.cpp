@@ -96,10 +96,7 @@ bool StreamController::start() {
     // skips unless told.
     settings_.ice.local_addresses = {"127.0.0.1"};
   }
-  {
-    std::lock_guard<std::mutex> lock(worker_mutex_);
-    worker_ = std::make_unique<JobWorker>();
-  }
+  worker_.start();
   SignalingOptions options;
   options.reconnect = settings_.reconnect;
   options.max_attempts = settings_.max_reconnect_attempts;
@@ -130,12 +127,7 @@ void StreamController::stop() {
     }
     client->stop();  // sends what is queued, closes, joins the thread
   }
-  std::unique_ptr<JobWorker> worker;
-  {
-    std::lock_guard<std::mutex> lock(worker_mutex_);
-    worker = std::move(worker_);
-  }
-  worker.reset();  // joins: no restart or stats poll runs from here on
+  worker_.stop();  // joins: no restart or stats poll runs from here on
   end_session();
   std::vector<std::unique_ptr<Output>> outputs;
   {
@@ -154,13 +146,11 @@ GstStructure *StreamController::last_stats() {
 }
 
 void StreamController::post_job(std::function<void()> job, std::chrono::milliseconds delay) {
-  std::lock_guard<std::mutex> lock(worker_mutex_);
-  if (worker_) worker_->post(std::move(job), delay);
+  worker_.post(std::move(job), delay);
 }
 
 void StreamController::cancel_jobs() {
-  std::lock_guard<std::mutex> lock(worker_mutex_);
-  if (worker_) worker_->cancel_all();
+  worker_.cancel_all();
 }
 
 void StreamController::send(proto::Message message) {

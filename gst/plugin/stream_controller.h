@@ -161,8 +161,7 @@ class StreamController {
   bool waiting_for_stream_ = false;  // play: no_stream_exist, waiting for streaming_started
   std::atomic<bool> stopping_{false};
 
-  std::mutex worker_mutex_;         // guards worker_: GStreamer threads post to it
-  std::unique_ptr<JobWorker> worker_;  // restarts and retries, off GStreamer's threads
+  JobWorker worker_;  // restarts and retries, off GStreamer's threads (which post to it)
   std::atomic<bool> stats_scheduled_{false};
   BitrateAdapter bitrate_;
   GstStructure *last_stats_ = nullptr;

@@ -1,6 +1,7 @@
 // JobWorker (gst/plugin/job_worker.h): the thread the element controllers
 // run restarts and deadlines on. Jobs run in the order they fall due, a
-// cancelled delayed job never runs, and destruction drops what is pending.
+// cancelled delayed job never runs, stopping drops what is pending, and
+// what is posted while stopped is dropped.
 #include "gst/plugin/job_worker.h"
 
 #include <gtest/gtest.h>
@@ -40,6 +41,7 @@ TEST(JobWorker, JobsRunInTheOrderTheyFallDueOnTheWorkersThread) {
   Trace trace;
   std::thread::id ran_on;
   JobWorker worker;
+  worker.start();
   worker.post([&] { trace.add("c"); }, 60ms);
   worker.post([&] { trace.add("b"); }, 20ms);
   worker.post([&] {
@@ -54,6 +56,7 @@ TEST(JobWorker, JobsRunInTheOrderTheyFallDueOnTheWorkersThread) {
 TEST(JobWorker, ADelayedJobDoesNotRunEarly) {
   Trace trace;
   JobWorker worker;
+  worker.start();
   const auto posted = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point ran;
   worker.post(
@@ -69,6 +72,7 @@ TEST(JobWorker, ADelayedJobDoesNotRunEarly) {
 TEST(JobWorker, CancelledJobsNeverRunAndLaterOnesDo) {
   Trace trace;
   JobWorker worker;
+  worker.start();
   worker.post([&] { trace.add("cancelled"); }, 100ms);
   worker.cancel_all();
   worker.post([&] { trace.add("kept"); }, 150ms);
@@ -80,11 +84,29 @@ TEST(JobWorker, DestructionDropsJobsNotYetDue) {
   Trace trace;
   {
     JobWorker worker;
+    worker.start();
+  worker.start();
     worker.post([&] { trace.add("r"); });
     worker.post([&] { trace.add("never"); }, 10s);
     ASSERT_TRUE(trace.wait_for_length(1, 5s));
   }  // joins at once: the delayed job is dropped, not waited for
   EXPECT_EQ(trace.get(), "r");
+}
+
+TEST(JobWorker, WhatIsPostedWhileStoppedIsDroppedAndItCanStartAgain) {
+  Trace trace;
+  JobWorker worker;
+  worker.post([&] { trace.add("before start"); });
+  worker.start();
+  worker.post([&] { trace.add("a"); });
+  ASSERT_TRUE(trace.wait_for_length(1, 5s));
+  worker.stop();
+  worker.post([&] { trace.add("after stop"); });
+  worker.start();
+  worker.post([&] { trace.add("b"); });
+  ASSERT_TRUE(trace.wait_for_length(2, 5s));
+  worker.stop();
+  EXPECT_EQ(trace.get(), "ab");
 }
 
 }  // namespace
