@@ -352,12 +352,24 @@ TEST_F(StreamElements, ConferenceOfThreePipelinesWithALateJoinerAndALeave) {
     EXPECT_FALSE(people[i]->has_pad("video_" + names[i])) << "nobody plays itself";
   }
   // cid leaves: the others' cid pads end (EOS) and go; ann and bob go on.
+  // The element ends a member's pads one after the other, so wait for all
+  // four to go before asking whether each one saw EOS.
   people[2]->stop();
+  const std::vector<std::string> cid_pads = {"video_cid", "audio_cid"};
   ASSERT_TRUE(wait_until(
-      [&] { return !people[0]->has_pad("video_cid") && !people[1]->has_pad("video_cid"); }, 10000))
+      [&] {
+        for (std::size_t i = 0; i < 2; ++i) {
+          for (const auto &pad : cid_pads) {
+            if (people[i]->has_pad(pad)) return false;
+          }
+        }
+        return true;
+      },
+      10000))
       << states();
-  EXPECT_TRUE(people[0]->saw_eos("video_cid"));
-  EXPECT_TRUE(people[1]->saw_eos("audio_cid"));
+  for (std::size_t i = 0; i < 2; ++i) {
+    for (const auto &pad : cid_pads) EXPECT_TRUE(people[i]->saw_eos(pad)) << names[i] << " " << pad;
+  }
   const int ann_of_bob = people[0]->buffers("video_bob");
   const int bob_of_ann = people[1]->buffers("video_ann");
   EXPECT_TRUE(wait_until(
