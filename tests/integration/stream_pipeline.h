@@ -122,6 +122,7 @@ class StreamPipeline {
       std::lock_guard<std::mutex> lock(self->mutex_);
       self->pads_.insert(name);
     }
+    g_main_context_wakeup(nullptr);
     gst_pad_add_probe(
         pad,
         static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
@@ -134,6 +135,9 @@ class StreamPipeline {
           } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS) {
             self->eos_.insert(GST_PAD_NAME(pad));
           }
+          // A test waiting in wait_until() looks again now, not at its
+          // next bus message.
+          g_main_context_wakeup(nullptr);
           return GST_PAD_PROBE_OK;
         },
         self, nullptr);
@@ -151,6 +155,7 @@ class StreamPipeline {
     auto *self = static_cast<StreamPipeline *>(self_ptr);
     std::lock_guard<std::mutex> lock(self->mutex_);
     self->pads_.erase(GST_PAD_NAME(pad));
+    g_main_context_wakeup(nullptr);
   }
 
   static void on_message(GstBus *, GstMessage *message, gpointer self_ptr) {
