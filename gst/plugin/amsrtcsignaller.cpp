@@ -26,6 +26,12 @@
  * gst_bin_add (GST_BIN (pipeline), signaller);
  * ]|
  * (examples/embed_signaller.cpp is a complete program.)
+ *
+ * ICE restart: the `restart-ice` action signal restarts ICE with every
+ * session (after a network change, or when a connection failed: the
+ * element warns "The WebRTC connection with ... failed"); a remote's
+ * restarting offer is answered by itself. Each restart posts the element
+ * message `amsrtc/ice-restart` (peer, reason).
  */
 #include "amsrtcsignaller.h"
 
@@ -149,6 +155,14 @@ std::unique_ptr<SignallerController> make_controller(GstAmsRtcSignaller *self) {
   };
   events.data_received = [self](const std::string &peer, const std::string &text) {
     g_signal_emit(self, signals[SIGNAL_DATA_RECEIVED], 0, peer.c_str(), text.c_str());
+  };
+  events.ice_restart = [self](const std::string &peer, const std::string &reason) {
+    gst_element_post_message(
+        GST_ELEMENT(self),
+        gst_message_new_element(GST_OBJECT(self),
+                                gst_structure_new("amsrtc/ice-restart", "peer", G_TYPE_STRING,
+                                                  peer.c_str(), "reason", G_TYPE_STRING,
+                                                  reason.c_str(), nullptr)));
   };
   auto controller =
       std::make_unique<SignallerController>(GST_OBJECT(self), webrtcbin, settings, events);
@@ -289,6 +303,13 @@ static guint gst_ams_rtc_signaller_send_data(GstAmsRtcSignaller *self, const gch
   std::lock_guard<std::mutex> lock(priv(self)->controller_mutex);
   if (!priv(self)->controller || text == nullptr) return 0;
   return priv(self)->controller->send_text(text);
+}
+
+// Action signal "restart-ice": an ICE restart with every session.
+static guint gst_ams_rtc_signaller_restart_ice(GstAmsRtcSignaller *self) {
+  std::lock_guard<std::mutex> lock(priv(self)->controller_mutex);
+  if (!priv(self)->controller) return 0;
+  return priv(self)->controller->restart_ice();
 }
 
 static void gst_ams_rtc_signaller_finalize(GObject *object) {
@@ -440,6 +461,22 @@ static void install_signals(GstAmsRtcSignallerClass *klass) {
       "send-data", type, static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
       G_CALLBACK(gst_ams_rtc_signaller_send_data), nullptr, nullptr, nullptr, G_TYPE_UINT, 1,
       G_TYPE_STRING);
+  /**
+   * GstAmsRtcSignaller::restart-ice:
+   *
+   * Restarts ICE with every session, as RTCPeerConnection's restartIce()
+   * does: a new offer with new credentials, candidate checks from scratch,
+   * media kept on the old path while it still works. For a network change
+   * or a connection that failed ("The WebRTC connection with ... failed"
+   * warning). Posts `amsrtc/ice-restart` (peer, reason "requested") for each
+   * session it restarts and returns how many: none whose first offer/answer
+   * exchange is not complete, and none in play mode, where the server
+   * offers and restarts ICE itself.
+   */
+  g_signal_new_class_handler("restart-ice", type,
+                             static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+                             G_CALLBACK(gst_ams_rtc_signaller_restart_ice), nullptr, nullptr,
+                             nullptr, G_TYPE_UINT, 0);
 }
 
 static void gst_ams_rtc_signaller_class_init(GstAmsRtcSignallerClass *klass) {

@@ -18,6 +18,9 @@ struct SignallerController::Session {
   std::shared_ptr<Gate> gate;
   std::string peer;
   GstElement *webrtc;  // owned ref; the element itself is the application's
+  // Held while restart_ice() (application thread) uses `negotiation` and
+  // while end_session() (client thread) destroys it.
+  std::mutex negotiation_mutex;
   std::unique_ptr<session::PeerSession> negotiation;
   gulong data_channel_handler = 0;
   std::mutex mutex;                         // what follows: set from webrtcbin's threads
@@ -300,6 +303,14 @@ std::shared_ptr<SignallerController::Session> SignallerController::open_session(
             events_.warning("The WebRTC connection with " + peer + " is not up after 10 s.",
                             states + " (check local-addresses, stun-server and turn-servers)");
           })});
+  // The remote restarting ICE: answered by PeerSession; told here.
+  session->negotiation->set_remote_ice_restart_handler(guarded([this, peer] {
+    if (events_.ice_restart) {
+      events_.ice_restart(peer, settings_.mode == SignallerMode::kPlay
+                                    ? "the server restarted ICE"
+                                    : "the peer restarted ICE");
+    }
+  }));
   // The answerer's side of the channel the offerer opens.
   session->data_channel_handler = connect_weak(
       webrtc, "on-data-channel",
@@ -390,6 +401,32 @@ unsigned SignallerController::send_text(const std::string &text) {
   return sent;
 }
 
+unsigned SignallerController::restart_ice() {
+  if (settings_.mode == SignallerMode::kPlay) {
+    GST_INFO_OBJECT(owner_, "restart-ice: nothing to do when playing (the server restarts ICE)");
+    return 0;
+  }
+  std::vector<std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto &[peer, session] : sessions_) sessions.push_back(session);
+  }
+  unsigned restarted = 0;
+  for (const auto &session : sessions) {
+    bool began;
+    {
+      std::lock_guard<std::mutex> lock(session->negotiation_mutex);
+      began = session->negotiation && session->negotiation->restart_ice();
+    }
+    GST_INFO_OBJECT(owner_, "restart-ice with %s: %s", session->peer.c_str(),
+                    began ? "restarting" : "not yet negotiated, nothing to restart");
+    if (!began) continue;
+    ++restarted;
+    if (events_.ice_restart) events_.ice_restart(session->peer, "requested");
+  }
+  return restarted;
+}
+
 void SignallerController::end_session(const std::string &peer) {
   std::shared_ptr<Session> session;
   {
@@ -413,7 +450,10 @@ void SignallerController::end_session(const std::string &peer) {
     g_signal_handler_disconnect(channel, message_handler);
     g_object_unref(channel);
   }
-  session->negotiation.reset();
+  {
+    std::lock_guard<std::mutex> lock(session->negotiation_mutex);
+    session->negotiation.reset();
+  }
   gst_object_unref(session->webrtc);
   if (events_.session_ended) events_.session_ended(peer);
 }

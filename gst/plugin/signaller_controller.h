@@ -58,6 +58,10 @@ struct SignallerEvents {
   std::function<void(const std::string &peer)> peer_joined;
   std::function<void(const std::string &peer)> peer_left;
   std::function<void(const std::string &peer, const std::string &text)> data_received;
+  // An ICE restart with `peer` began: "requested" (restart_ice()), or the
+  // remote's restarting offer ("the peer restarted ICE", "the server
+  // restarted ICE").
+  std::function<void(const std::string &peer, const std::string &reason)> ice_restart;
 };
 
 class SignallerController {
@@ -75,6 +79,11 @@ class SignallerController {
   void stop();
   // Text to every session whose data channel is open; returns how many.
   unsigned send_text(const std::string &text);
+  // An ICE restart (PeerSession::restart_ice) with every session whose first
+  // offer/answer exchange is complete; returns how many began. None in play
+  // mode: there the server offers, and it restarts a failed play session
+  // itself (AMS's protocol has no client-side restart of a play session).
+  unsigned restart_ice();
 
  private:
   struct Session;

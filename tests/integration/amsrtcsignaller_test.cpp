@@ -14,7 +14,9 @@
 #include "gst_log_tail.h"
 #include "peer_pipeline.h"
 #include "server_process.h"
+#include "stream_pipeline.h"
 #include "wait.h"
+#include "webrtc_probes.h"
 
 namespace amsrtc::testing {
 namespace {
@@ -58,6 +60,7 @@ class SignallerPipeline {
     gst_bus_add_signal_watch(bus);
     g_signal_connect(bus, "message::error", G_CALLBACK(on_problem), this);
     g_signal_connect(bus, "message::warning", G_CALLBACK(on_problem), this);
+    g_signal_connect(bus, "message::element", G_CALLBACK(on_element_message), this);
     gst_object_unref(bus);
   }
 
@@ -72,6 +75,7 @@ class SignallerPipeline {
   }
 
   GstElement *signaller() { return signaller_; }
+  GstElement *webrtc() { return webrtc_; }
   GstStateChangeReturn play() { return gst_element_set_state(pipeline_, GST_STATE_PLAYING); }
   void stop() { gst_element_set_state(pipeline_, GST_STATE_NULL); }
 
@@ -98,6 +102,16 @@ class SignallerPipeline {
   std::string received_text() {
     std::lock_guard<std::mutex> lock(mutex_);
     return text_;
+  }
+  // "peer:reason;" for each amsrtc/ice-restart the signaller posted.
+  std::string ice_restarts() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return ice_restarts_;
+  }
+  unsigned restart_ice() {
+    guint restarted = 0;
+    g_signal_emit_by_name(signaller_, "restart-ice", &restarted);
+    return restarted;
   }
   unsigned send_data(const std::string &text) {
     guint sent = 0;
@@ -171,6 +185,15 @@ class SignallerPipeline {
     g_main_context_wakeup(nullptr);
   }
 
+  static void on_element_message(GstBus *, GstMessage *message, gpointer self_ptr) {
+    auto *self = static_cast<SignallerPipeline *>(self_ptr);
+    const GstStructure *s = gst_message_get_structure(message);
+    if (!gst_structure_has_name(s, "amsrtc/ice-restart")) return;
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->ice_restarts_ += std::string(gst_structure_get_string(s, "peer")) + ":" +
+                           gst_structure_get_string(s, "reason") + ";";
+  }
+
   static void on_problem(GstBus *, GstMessage *message, gpointer self_ptr) {
     auto *self = static_cast<SignallerPipeline *>(self_ptr);
     GError *error = nullptr;
@@ -204,6 +227,7 @@ class SignallerPipeline {
   std::string warnings_;
   std::string definitions_;
   std::string text_;
+  std::string ice_restarts_;
 };
 
 // A mesh room member: a pipeline with only a signaller (mode=mesh); every
@@ -393,6 +417,83 @@ TEST_F(AmsRtcSignaller, TwoApplicationWebrtcbinsCallEachOther) {
   ASSERT_TRUE(wait_until([&] { return a.events() == "started:call1;ended:call1;"; }, 10000))
       << a.events();
   EXPECT_EQ(a.errors(), "");
+}
+
+// restart-ice on one side of a call: new ICE credentials on both sides of
+// the same session (no new session), the other side answers by itself, and
+// media keeps flowing both ways.
+TEST_F(AmsRtcSignaller, RestartIceOnDemandKeepsTheCallAndItsMedia) {
+  SignallerPipeline a(server.websocket_url(), "call1");
+  SignallerPipeline b(server.websocket_url(), "call1");
+  ASSERT_NE(a.play(), GST_STATE_CHANGE_FAILURE);
+  ASSERT_NE(b.play(), GST_STATE_CHANGE_FAILURE);
+  auto failed = [&] { return !(a.errors() + b.errors()).empty(); };
+  ASSERT_TRUE(wait_until([&] { return (decoding(a, 30) && decoding(b, 30)) || failed(); }, 20000))
+      << a.errors() << b.errors();
+  const std::string a_ufrag = ice_ufrag(a.webrtc(), "current-local-description");
+  const std::string b_ufrag = ice_ufrag(b.webrtc(), "current-local-description");
+  ASSERT_FALSE(a_ufrag.empty());
+  ASSERT_FALSE(b_ufrag.empty());
+  const int a_frames = a.frames("video");
+  const int b_frames = b.frames("video");
+
+  EXPECT_EQ(a.restart_ice(), 1u);
+  // Both sides take new credentials (a's offer, b's answer) and connect.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const std::string a_now = ice_ufrag(a.webrtc(), "current-local-description");
+        const std::string b_now = ice_ufrag(b.webrtc(), "current-local-description");
+        return (!a_now.empty() && a_now != a_ufrag && !b_now.empty() && b_now != b_ufrag &&
+                connected(a.webrtc()) && connected(b.webrtc())) ||
+               failed();
+      },
+      10000))
+      << a.errors() << b.errors();
+  EXPECT_EQ(ice_ufrag(a.webrtc(), "current-remote-description"),
+            ice_ufrag(b.webrtc(), "current-local-description"));
+  EXPECT_TRUE(wait_until(
+      [&] { return a.frames("video") >= a_frames + 30 && b.frames("video") >= b_frames + 30; },
+      10000))
+      << "a: " << a.frames("video") - a_frames << ", b: " << b.frames("video") - b_frames
+      << " more frames";
+  EXPECT_EQ(a.ice_restarts(), "call1:requested;");
+  EXPECT_TRUE(wait_until([&] { return b.ice_restarts() == "call1:the peer restarted ICE;"; }, 5000))
+      << b.ice_restarts();
+  EXPECT_EQ(a.events(), "started:call1;") << "the same session, not a new one";
+  EXPECT_EQ(b.events(), "started:call1;");
+  EXPECT_EQ(a.errors() + b.errors() + a.warnings() + b.warnings(), "");
+}
+
+// restart-ice on a publishing signaller: the server answers the restarting
+// offer on the same publish, and a player of the stream keeps decoding.
+TEST_F(AmsRtcSignaller, RestartIceOfAPublishKeepsThePlayerDecoding) {
+  SignallerPipeline publisher(server.websocket_url(), "pub1", "publish");
+  ASSERT_NE(publisher.play(), GST_STATE_CHANGE_FAILURE);
+  StreamPipeline player("amsrtcsrc name=src stream-id=pub1 server=" + server.websocket_url());
+  player.play();
+  auto failed = [&] { return !(publisher.errors() + player.errors()).empty(); };
+  ASSERT_TRUE(wait_until([&] { return player.buffers("video_pub1") >= 30 || failed(); }, 20000))
+      << publisher.errors() << player.errors();
+  const std::string ufrag = ice_ufrag(publisher.webrtc(), "current-local-description");
+  ASSERT_FALSE(ufrag.empty());
+
+  EXPECT_EQ(publisher.restart_ice(), 1u);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const std::string now = ice_ufrag(publisher.webrtc(), "current-local-description");
+        const std::string server_now = ice_ufrag(publisher.webrtc(), "current-remote-description");
+        return (!now.empty() && now != ufrag && !server_now.empty() &&
+                connected(publisher.webrtc())) ||
+               failed();
+      },
+      10000))
+      << publisher.errors() << player.errors();
+  const int frames = player.buffers("video_pub1");
+  EXPECT_TRUE(wait_until([&] { return player.buffers("video_pub1") >= frames + 30; }, 10000))
+      << player.buffers("video_pub1") - frames << " more frames";
+  EXPECT_EQ(publisher.ice_restarts(), "pub1:requested;");
+  EXPECT_EQ(publisher.events(), "started:pub1;") << "the same publish, not a new one";
+  EXPECT_EQ(publisher.errors() + player.errors(), "");
 }
 
 // A signaller and an amsrtcpeer in one call. A third party joining after
