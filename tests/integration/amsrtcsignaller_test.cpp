@@ -384,20 +384,28 @@ bool decoding(SignallerPipeline &p, int frames) {
   return p.frames("video") >= frames && p.frames("audio") > 0;
 }
 
+// Starts both sides of a call and waits until each decodes 30 video frames
+// and audio from the other, failing early when either posts an error.
+::testing::AssertionResult call_is_up(SignallerPipeline &a, SignallerPipeline &b) {
+  if (a.play() == GST_STATE_CHANGE_FAILURE || b.play() == GST_STATE_CHANGE_FAILURE)
+    return ::testing::AssertionFailure() << "a pipeline did not start";
+  auto failed = [&] { return !(a.errors() + b.errors()).empty(); };
+  if (wait_until([&] { return (decoding(a, 30) && decoding(b, 30)) || failed(); }, 20000) &&
+      !failed())
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "a: video " << a.frames("video") << ", audio " << a.frames("audio") << "; b: video "
+         << b.frames("video") << ", audio " << b.frames("audio") << "\n"
+         << a.errors() << b.errors();
+}
+
 // Two application pipelines, each with its own webrtcbin and a signaller,
 // join the same call: whichever joined first offers, the other answers, so
 // both roles of the signaller run here.
 TEST_F(AmsRtcSignaller, TwoApplicationWebrtcbinsCallEachOther) {
   SignallerPipeline a(server.websocket_url(), "call1");
   SignallerPipeline b(server.websocket_url(), "call1");
-  ASSERT_NE(a.play(), GST_STATE_CHANGE_FAILURE);
-  ASSERT_NE(b.play(), GST_STATE_CHANGE_FAILURE);
-  auto failed = [&] { return !(a.errors() + b.errors()).empty(); };
-  ASSERT_TRUE(wait_until([&] { return (decoding(a, 30) && decoding(b, 30)) || failed(); }, 20000))
-      << "a: video " << a.frames("video") << ", audio " << a.frames("audio") << "; b: video "
-      << b.frames("video") << ", audio " << b.frames("audio") << "\n"
-      << a.errors() << b.errors();
-  EXPECT_EQ(a.errors() + b.errors(), "");
+  ASSERT_TRUE(call_is_up(a, b));
   EXPECT_EQ(a.events(), "started:call1;");
   EXPECT_EQ(b.events(), "started:call1;");
 
@@ -425,11 +433,8 @@ TEST_F(AmsRtcSignaller, TwoApplicationWebrtcbinsCallEachOther) {
 TEST_F(AmsRtcSignaller, RestartIceOnDemandKeepsTheCallAndItsMedia) {
   SignallerPipeline a(server.websocket_url(), "call1");
   SignallerPipeline b(server.websocket_url(), "call1");
-  ASSERT_NE(a.play(), GST_STATE_CHANGE_FAILURE);
-  ASSERT_NE(b.play(), GST_STATE_CHANGE_FAILURE);
+  ASSERT_TRUE(call_is_up(a, b));
   auto failed = [&] { return !(a.errors() + b.errors()).empty(); };
-  ASSERT_TRUE(wait_until([&] { return (decoding(a, 30) && decoding(b, 30)) || failed(); }, 20000))
-      << a.errors() << b.errors();
   const std::string a_ufrag = ice_ufrag(a.webrtc(), "current-local-description");
   const std::string b_ufrag = ice_ufrag(b.webrtc(), "current-local-description");
   ASSERT_FALSE(a_ufrag.empty());
