@@ -206,13 +206,7 @@ static GstStateChangeReturn gst_ams_rtc_peer_change_state(GstElement *element,
                 g_signal_emit(self, signals[SIGNAL_DATA_RECEIVED], 0, peer.c_str(), text.c_str());
               },
               [self](const std::string &peer, const std::string &reason) {
-                gst_element_post_message(
-                    GST_ELEMENT(self),
-                    gst_message_new_element(
-                        GST_OBJECT(self),
-                        gst_structure_new("amsrtc/ice-restart", "peer", G_TYPE_STRING,
-                                          peer.c_str(), "reason", G_TYPE_STRING, reason.c_str(),
-                                          nullptr)));
+                amsrtc::plugin::post_peer_ice_restart(GST_ELEMENT(self), peer, reason);
               }});
       {
         std::lock_guard<std::mutex> lock(priv(self)->inputs.mutex);

@@ -157,12 +157,7 @@ std::unique_ptr<SignallerController> make_controller(GstAmsRtcSignaller *self) {
     g_signal_emit(self, signals[SIGNAL_DATA_RECEIVED], 0, peer.c_str(), text.c_str());
   };
   events.ice_restart = [self](const std::string &peer, const std::string &reason) {
-    gst_element_post_message(
-        GST_ELEMENT(self),
-        gst_message_new_element(GST_OBJECT(self),
-                                gst_structure_new("amsrtc/ice-restart", "peer", G_TYPE_STRING,
-                                                  peer.c_str(), "reason", G_TYPE_STRING,
-                                                  reason.c_str(), nullptr)));
+    amsrtc::plugin::post_peer_ice_restart(GST_ELEMENT(self), peer, reason);
   };
   auto controller =
       std::make_unique<SignallerController>(GST_OBJECT(self), webrtcbin, settings, events);

@@ -60,6 +60,15 @@ void post_error_with_definition(GstElement *element, const std::string &text,
       g_strdup(text.c_str()), g_strdup(debug.c_str()), __FILE__, GST_FUNCTION, __LINE__, details);
 }
 
+void post_peer_ice_restart(GstElement *element, const std::string &peer,
+                           const std::string &reason) {
+  gst_element_post_message(
+      element, gst_message_new_element(
+                   GST_OBJECT(element),
+                   gst_structure_new("amsrtc/ice-restart", "peer", G_TYPE_STRING, peer.c_str(),
+                                     "reason", G_TYPE_STRING, reason.c_str(), nullptr)));
+}
+
 bool start_element_signaling(std::unique_ptr<client::SignalingClient> &slot, std::mutex &slot_mutex,
                              GstObject *owner, const std::string &server,
                              const std::string &ca_file,

@@ -29,6 +29,11 @@ GType video_codec_get_type();
 void post_error_with_definition(GstElement *element, const std::string &text,
                                 const std::string &debug, const std::string &definition);
 
+// Posts the element message `amsrtc/ice-restart` (peer, reason) that
+// amsrtcpeer and amsrtcsignaller post when an ICE restart with `peer` begins.
+void post_peer_ice_restart(GstElement *element, const std::string &peer,
+                           const std::string &reason);
+
 // An element's error: the sentence, what to change, the server's definition.
 using ElementError = std::function<void(const std::string &text, const std::string &debug,
                                         const std::string &definition)>;
