@@ -31,6 +31,7 @@ MediaPlane::~MediaPlane() {
   for (const auto &[id, publisher] : publishers_) ids.push_back(id);
   for (const auto &id : ids) remove_endpoint(publishers_[id]->key());
   if (bus_watch_ != 0) g_source_remove(bus_watch_);
+  latency_.reset();
   if (pipeline_ != nullptr) {
     gst_element_set_state(GST_ELEMENT(pipeline_), GST_STATE_NULL);
     gst_object_unref(pipeline_);
@@ -69,6 +70,8 @@ bool MediaPlane::start(std::string &error) {
                      }
                    }),
                    nullptr);
+  latency_ = std::make_unique<LatencyRedistribution>(
+      main_.context(), [this] { gst_bin_recalculate_latency(GST_BIN(pipeline_)); });
   GstBus *bus = gst_pipeline_get_bus(pipeline_);
   // Attached to the thread-default context: the server's main context.
   bus_watch_ = gst_bus_add_watch(bus, on_bus_message, this);
@@ -81,8 +84,9 @@ gboolean MediaPlane::on_bus_message(GstBus *, GstMessage *message, gpointer self
   auto *self = static_cast<MediaPlane *>(self_ptr);
   switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_LATENCY:
-      // An endpoint joined a running pipeline: hand out the latency again.
-      gst_bin_recalculate_latency(GST_BIN(self->pipeline_));
+      // An endpoint joined a running pipeline: hand out the latency again,
+      // once for a burst of joins (latency_redistribution.h).
+      self->latency_->request();
       break;
     case GST_MESSAGE_ERROR:
     case GST_MESSAGE_WARNING: {

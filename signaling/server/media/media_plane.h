@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "gst/session/peer_session.h"
+#include "latency_redistribution.h"
 #include "main_context.h"
 #include "player_endpoint.h"
 #include "publisher_endpoint.h"
@@ -64,6 +65,7 @@ class MediaPlane {
   MainContext main_;
   GstPipeline *pipeline_ = nullptr;
   guint bus_watch_ = 0;
+  std::unique_ptr<LatencyRedistribution> latency_;  // while pipeline_ lives
   // Publishers by stream id (one per stream); players by endpoint.
   std::map<std::string, std::shared_ptr<PublisherEndpoint>> publishers_;
   std::map<EndpointKey, std::shared_ptr<PlayerEndpoint>> players_;
