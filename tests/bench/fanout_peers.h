@@ -6,10 +6,11 @@
 // - FanoutPublisher: a 720p30 H.264 camera stand-in (moving SMPTE bars at
 //   ~2 Mbit/s, constrained baseline, encoded once and replayed in a loop:
 //   encoded_clip.h), send-only.
-// - RtpCountingReceiver: a receive-only webrtcbin that never decodes: each
-//   remote track goes to a fakesink through a probe counting RTP packets,
-//   bytes and the sequence numbers that never arrived (after NACK/RTX and
-//   the jitterbuffer: what a real player would miss).
+// - RtpCountingReceiver: a receive-only webrtcbin that never decodes: a
+//   probe where each packet would enter the jitterbuffer counts RTP packets,
+//   bytes and the sequence numbers that never arrived, and drops the packet.
+//   That is after ICE, SRTP and the RTP session (receiver reports go out as
+//   from any player) but before any retransmission: the loss as delivered.
 #pragma once
 
 #include <gst/gst.h>
@@ -74,7 +75,8 @@ class RtpCountingReceiver {
   bool failed() const { return failed_; }
 
  private:
-  static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer self);
+  static void on_new_jitterbuffer(GstElement *rtpbin, GstElement *jitterbuffer, guint session,
+                                  guint ssrc, gpointer self);
   static GstPadProbeReturn count_packet(GstPad *, GstPadProbeInfo *info, gpointer self);
 
   GstElement *pipeline_ = nullptr;
