@@ -6,17 +6,25 @@
 namespace amsrtc::session {
 
 // Sets `element` to NULL, then every element inside it that is not NULL yet.
+// For an element on its way out: it is not meant to start again.
 //
-// Why the second step: amsrtc-server hung at exit after a 100-player
-// benchmark, in gst_task_join for the streaming task of an sctpenc that was
-// still running inside a webrtcbin already set to NULL and removed (its last
-// reference went with a message the pipeline held). webrtcbin 1.22 keeps its
-// SCTP elements (sctpenc, sctpdec) in locked state, which a bin's state
-// change skips, until DTLS connects; then it unlocks and starts them from its
-// own task thread. The likely way to that state is this start running while
-// the bin goes to NULL (after the bin has walked its children, before it
-// stops its thread); not reproduced on demand. Once the bin is NULL its
-// thread is stopped, so after this nothing can start those elements again.
+// Why the second step: webrtcbin 1.22 keeps its SCTP elements (sctpenc,
+// sctpdec) in locked state, which a bin's state change skips, until DTLS
+// connects; then it unlocks and starts them from its own task thread, which
+// can happen while the bin goes to NULL (after the bin has walked its
+// children, before it stops that thread). Once the bin is NULL its thread is
+// stopped, so a second walk catches what it started.
+//
+// And before anything stops, every sctpenc inside stops taking RECONFIGURE
+// and FLUSH_STOP events on its source pad. sctpenc 1.22 restarts its
+// streaming task on either, whatever its state. One arriving while it goes
+// to NULL (after it stopped the task, before its pads are deactivated)
+// starts a task that waits forever for data: the state change then blocks
+// on it, or, when that task's thread starts a moment later, the state change
+// completes and finalizing the element blocks instead. amsrtc-server froze
+// that way, its main thread in gst_task_join() finalizing a removed
+// player's webrtcbin, after 150 players vanished at once
+// (tests/unit/element_stop_test.cpp reproduces it with a bare sctpenc).
 void stop_element_and_children(GstElement *element);
 
 }  // namespace amsrtc::session

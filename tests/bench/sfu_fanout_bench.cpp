@@ -171,13 +171,10 @@ bool measure_step(const Options &options, Fleet &fleet, int players) {
   return all_receive && broken == 0 && loss_pct <= options.stop_loss_pct;
 }
 
-// Bounds the players' teardown, once every figure is printed. Twice, after
-// a step where a player broke (its ICE failed under full load), tearing the
-// players down hung for good: the main thread waited in gst_task_join() for
-// the streaming task of a queue inside one player's webrtcbin (webrtcbin's
-// transport receive bin) that was still running after its pipeline had been
-// set to NULL. The cause is not found (docs/benchmarks.md). The bench then
-// warns and exits, so that the run goes on with the next server.
+// Bounds the players' teardown, once every figure is printed, so that a run
+// goes on with the next server whatever hangs there. Twice before
+// element_stop.h made sctpenc ignore RECONFIGURE while it stops, tearing the
+// players down hung for good in gst_task_join() (docs/benchmarks.md).
 void exit_if_teardown_hangs() {
   std::thread([] {
     std::this_thread::sleep_for(std::chrono::seconds(30));

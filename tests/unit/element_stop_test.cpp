@@ -1,10 +1,15 @@
 // session::stop_element_and_children (gst/session/element_stop.h): a child
 // in locked state that was started on its own (as webrtcbin starts its SCTP
 // elements once DTLS connects) is still running after its bin goes to NULL;
-// the helper stops it too.
+// the helper stops it too. And an sctpenc that is sent RECONFIGURE events
+// while it stops does not restart its streaming task (which hung the
+// stop, or the finalization after it).
 #include "gst/session/element_stop.h"
 
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
 
 namespace amsrtc::session {
 namespace {
@@ -76,6 +81,46 @@ TEST_F(ElementStopTest, AcceptsAnElementThatIsNotABin) {
   start_all();
   stop_element_and_children(source_);
   EXPECT_EQ(GST_STATE(source_), GST_STATE_NULL);
+}
+
+// sctpenc 1.22 restarts its source pad's task on RECONFIGURE, whatever its
+// state. Here another thread sends RECONFIGURE without pause while the
+// helper stops the pipeline (as elements downstream do when they stop),
+// 100 times. Without the helper's probe the
+// first stop or two already hang: the restarted task waits for data forever
+// and the state change (or, later, finalizing the pad) waits for the task.
+TEST(ElementStopSctpTest, ReconfigureDuringTheStopDoesNotRestartSctpencsTask) {
+  gst_init(nullptr, nullptr);
+  for (int i = 0; i < 100; ++i) {
+    GstElement *pipeline = gst_pipeline_new(nullptr);
+    GstElement *sctpenc = gst_element_factory_make("sctpenc", nullptr);
+    GstElement *sink = gst_element_factory_make("fakesink", nullptr);
+    ASSERT_NE(sctpenc, nullptr) << "sctpenc is in gstreamer1.0-plugins-bad";
+    // Each run its own association (ids are process-wide).
+    g_object_set(sctpenc, "sctp-association-id", 40000 + i, nullptr);
+    g_object_set(sink, "async", FALSE, nullptr);
+    gst_bin_add_many(GST_BIN(pipeline), sctpenc, sink, nullptr);
+    ASSERT_TRUE(gst_element_link(sctpenc, sink));
+    ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    GstPad *src = gst_element_get_static_pad(sctpenc, "src");
+
+    // Downstream reacting to the stop: RECONFIGURE from the moment the
+    // pipeline is headed for NULL until the stop returns.
+    std::atomic<bool> stopped{false};
+    std::thread downstream([&] {
+      while (!stopped && GST_STATE_TARGET(pipeline) != GST_STATE_NULL) g_thread_yield();
+      while (!stopped) gst_pad_send_event(src, gst_event_new_reconfigure());
+    });
+    stop_element_and_children(pipeline);
+    stopped = true;
+    downstream.join();
+
+    GstTask *task = GST_PAD_TASK(src);
+    ASSERT_TRUE(task == nullptr || gst_task_get_state(task) != GST_TASK_STARTED)
+        << "run " << i << ": sctpenc's task runs again after the stop";
+    gst_object_unref(src);
+    gst_object_unref(pipeline);  // finalizes the pads: would wait for a task
+  }
 }
 
 }  // namespace
