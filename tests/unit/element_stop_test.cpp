@@ -86,9 +86,9 @@ TEST_F(ElementStopTest, AcceptsAnElementThatIsNotABin) {
 // sctpenc 1.22 restarts its source pad's task on RECONFIGURE, whatever its
 // state. Here another thread sends RECONFIGURE without pause while the
 // helper stops the pipeline (as elements downstream do when they stop),
-// 100 times. Without the helper's probe the
-// first stop or two already hang: the restarted task waits for data forever
-// and the state change (or, later, finalizing the pad) waits for the task.
+// 100 times. Without the helper's probe the first stop hangs: the restarted
+// task waits for data forever, and the state change (or, later, finalizing
+// the pad) waits for the task.
 TEST(ElementStopSctpTest, ReconfigureDuringTheStopDoesNotRestartSctpencsTask) {
   gst_init(nullptr, nullptr);
   for (int i = 0; i < 100; ++i) {
