@@ -144,4 +144,15 @@ void prepare_dtls_certificate() {
   g_once_init_leave(&started, 1);
 }
 
+GstPad *request_send_pad(GstElement *webrtc, const std::string &kind) {
+  GstPad *pad = gst_element_request_pad_simple(webrtc, "sink_%u");
+  GstWebRTCRTPTransceiver *transceiver = nullptr;
+  if (pad != nullptr) g_object_get(pad, "transceiver", &transceiver, nullptr);
+  if (transceiver != nullptr) {
+    g_object_set(transceiver, "do-nack", kind == "video", nullptr);
+    gst_object_unref(transceiver);
+  }
+  return pad;
+}
+
 }  // namespace amsrtc::plugin

@@ -61,6 +61,13 @@ bool start_element_signaling(std::unique_ptr<client::SignalingClient> &slot, std
 // nor find it half removed.
 void remove_from_bin(GstBin *bin, GstElement *element);
 
+// Requests a webrtcbin sink pad for a track of `kind` ("video" or "audio").
+// A video track's transceiver gets do-nack: webrtcbin then offers RTX and
+// keeps the packets it sent, so the receiver's NACKs are answered with
+// retransmissions, as a browser's are. (Audio, like a browser's Opus, is not
+// retransmitted.) The caller owns the returned pad.
+GstPad *request_send_pad(GstElement *webrtc, const std::string &kind);
+
 // Sends `text` on `channel` if it is open; true when sent.
 bool send_text_if_open(GstWebRTCDataChannel *channel, const std::string &text);
 

@@ -314,7 +314,7 @@ void PeerController::link_track(Remote &remote, const LocalTrack &track,
     follow_offered_payload_types(queue_src, offer);
     gst_object_unref(queue_src);
   }
-  GstPad *sink = gst_element_request_pad_simple(remote.webrtc, "sink_%u");
+  GstPad *sink = request_send_pad(remote.webrtc, track.kind);
   GstPad *queue_src = gst_element_get_static_pad(queue, "src");
   gst_pad_link(queue_src, sink);
   gst_object_unref(queue_src);

@@ -495,7 +495,7 @@ void StreamController::link_track(Session &session, const LocalTrack &track) {
   g_object_set(queue, "max-size-time", 200 * GST_MSECOND, "max-size-buffers", 0u, "max-size-bytes",
                0u, "leaky", 2 /* downstream: drop old */, nullptr);
   add_to_bin(queue);
-  GstPad *sink = gst_element_request_pad_simple(session.webrtc, "sink_%u");
+  GstPad *sink = request_send_pad(session.webrtc, track.kind);
   GstPad *queue_src = gst_element_get_static_pad(queue, "src");
   gst_pad_link(queue_src, sink);
   gst_object_unref(queue_src);

@@ -1,5 +1,7 @@
 #include "sfu_client.h"
 
+#include <gst/rtp/rtp.h>
+
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -43,8 +45,16 @@ void set_sendonly(GstElement *webrtc) {
     GstWebRTCRTPTransceiver *transceiver = nullptr;
     g_object_get(g_value_get_object(&item), "transceiver", &transceiver, nullptr);
     if (transceiver != nullptr) {
+      // Video with do-nack: webrtcbin then offers RTX and answers NACKs, as
+      // a browser does. (The transceiver's kind is not known before caps.)
+      GstCaps *caps = gst_pad_peer_query_caps(GST_PAD(g_value_get_object(&item)), nullptr);
+      const char *media = gst_caps_is_empty(caps)
+                              ? nullptr
+                              : gst_structure_get_string(gst_caps_get_structure(caps, 0), "media");
+      const bool video = g_strcmp0(media, "video") == 0;
+      gst_caps_unref(caps);
       g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
-                   nullptr);
+                   "do-nack", video, nullptr);
       gst_object_unref(transceiver);
     }
     g_value_reset(&item);
@@ -69,7 +79,7 @@ SfuClient::SfuClient(SfuClientConfig config) : config_(std::move(config)) {
     // (gst_parse_launch of one element would return the element, not a bin.)
     pipeline_ = gst_pipeline_new(nullptr);
     webrtc_ = gst_element_factory_make("webrtcbin", "webrtc");
-    g_object_set(webrtc_, "latency", 50u, nullptr);
+    g_object_set(webrtc_, "latency", config_.latency_ms, nullptr);
     gst_bin_add(GST_BIN(pipeline_), GST_ELEMENT(gst_object_ref(webrtc_)));
   }
   if (config_.publish) set_sendonly(webrtc_);
@@ -215,9 +225,86 @@ void SfuClient::stop_session() {
 void SfuClient::disconnect() { client_->stop(); }
 
 // A remote track: decodebin (whatever the codec), then a counting fakesink.
+namespace {
+
+// An SRTP packet's header is in the clear: RTP has version 2 and a payload
+// type outside RTCP's 192-223 (RFC 5761); DTLS records start below 64.
+bool is_rtp(GstBuffer *buffer) {
+  guint8 header[2];
+  if (gst_buffer_extract(buffer, 0, header, 2) != 2) return false;
+  return (header[0] >> 6) == 2 && (header[1] < 192 || header[1] > 223);
+}
+
+}  // namespace
+
+int SfuClient::drop_every_nth_sent_packet(unsigned n) {
+  drop_period_ = n;
+  int found = 0;
+  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(webrtc_));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    GstElement *element = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory *factory = gst_element_get_factory(element);
+    if (factory != nullptr && g_str_equal(GST_OBJECT_NAME(factory), "nicesink")) {
+      GstPad *pad = gst_element_get_static_pad(element, "sink");
+      gst_pad_add_probe(
+          pad,
+          static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+          on_sent_packets, this, nullptr);
+      gst_object_unref(pad);
+      ++found;
+    }
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  return found;
+}
+
+GstPadProbeReturn SfuClient::on_sent_packets(GstPad *, GstPadProbeInfo *info, gpointer self_ptr) {
+  auto *self = static_cast<SfuClient *>(self_ptr);
+  auto drop = [self](GstBuffer *buffer) {
+    const unsigned period = self->drop_period_;
+    if (period == 0 || !is_rtp(buffer) || ++self->sent_rtp_ % period != 0) return false;
+    ++self->dropped_;
+    return true;
+  };
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    return drop(GST_PAD_PROBE_INFO_BUFFER(info)) ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+  }
+  GstBufferList *list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+  GST_PAD_PROBE_INFO_DATA(info) = list;
+  for (guint i = gst_buffer_list_length(list); i > 0; --i) {
+    if (drop(gst_buffer_list_get(list, i - 1))) gst_buffer_list_remove(list, i - 1, 1);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn SfuClient::on_video_packet(GstPad *, GstPadProbeInfo *info, gpointer self_ptr) {
+  auto *self = static_cast<SfuClient *>(self_ptr);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp))
+    return GST_PAD_PROBE_OK;
+  const guint16 seqnum = gst_rtp_buffer_get_seq(&rtp);
+  gst_rtp_buffer_unmap(&rtp);
+  if (self->last_video_seqnum_ >= 0) {
+    const int ahead = static_cast<gint16>(static_cast<guint16>(seqnum - self->last_video_seqnum_));
+    if (ahead > 1) self->video_gaps_ += ahead - 1;
+  }
+  self->last_video_seqnum_ = seqnum;
+  ++self->video_packets_;
+  return GST_PAD_PROBE_OK;
+}
+
 void SfuClient::on_pad_added(GstElement *, GstPad *pad, gpointer self_ptr) {
   auto *self = static_cast<SfuClient *>(self_ptr);
   if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+  GstCaps *caps = gst_pad_get_current_caps(pad);
+  if (caps == nullptr) caps = gst_pad_query_caps(pad, nullptr);
+  const gchar *media = gst_structure_get_string(gst_caps_get_structure(caps, 0), "media");
+  if (g_strcmp0(media, "video") == 0)
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_video_packet, self, nullptr);
+  gst_caps_unref(caps);
   std::string track;
   GstWebRTCRTPTransceiver *transceiver = nullptr;
   g_object_get(pad, "transceiver", &transceiver, nullptr);

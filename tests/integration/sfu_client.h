@@ -32,6 +32,8 @@ struct SfuClientConfig {
   std::string main_track;     // publisher: the conference room
   std::string room;           // player: play.room (a main-track play of that room)
   std::string user_publish_id;
+  // Player: how long its jitterbuffer waits for a missing packet.
+  unsigned latency_ms = 50;
   // Instead of its real offer, a publisher sends this text (bad input tests).
   std::string forced_offer;
 };
@@ -71,10 +73,22 @@ class SfuClient {
   // The tracks webrtcbin gave us: "[pad mid=... track=...]" each.
   std::string pads();
 
+  // Publisher: from now on, every nth RTP packet its webrtcbin sends is
+  // dropped before the socket (loss on the way to the server; RTCP and DTLS
+  // pass). Returns how many nicesinks it found (0: not connected yet).
+  int drop_every_nth_sent_packet(unsigned n);
+  int dropped_packets() const { return dropped_; }
+  // Player: video RTP packets out of webrtcbin (after its jitterbuffer), and
+  // how many sequence numbers were missing between them.
+  int video_packets() const { return video_packets_; }
+  int video_seqnum_gaps() const { return video_gaps_; }
+
  private:
   void on_connected();
   void on_message(const protocol::Message &message);
   static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer self);
+  static GstPadProbeReturn on_sent_packets(GstPad *, GstPadProbeInfo *info, gpointer self);
+  static GstPadProbeReturn on_video_packet(GstPad *, GstPadProbeInfo *info, gpointer self);
   static void on_decoded_pad(GstElement *decodebin, GstPad *pad, gpointer context);
   static void on_data_channel(GstElement *, GstWebRTCDataChannel *channel, gpointer self);
   void adopt_channel(GstWebRTCDataChannel *channel);
@@ -90,6 +104,12 @@ class SfuClient {
   std::atomic<int> audio_buffers_{0};
   std::atomic<int64_t> first_frame_us_{0};
   std::atomic<int> offers_{0};
+  std::atomic<unsigned> drop_period_{0};
+  std::atomic<unsigned> sent_rtp_{0};
+  std::atomic<int> dropped_{0};
+  std::atomic<int> video_packets_{0};
+  std::atomic<int> video_gaps_{0};
+  int last_video_seqnum_ = -1;  // the video pad's streaming thread only
 
   std::mutex mutex_;  // guards what follows
   std::vector<protocol::Message> messages_;

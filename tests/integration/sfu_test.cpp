@@ -1,10 +1,11 @@
 // amsrtc-server's SFU with real webrtcbin clients on loopback (PROTOCOL.md
 // §3.2, §3.3, §3.6, §12.6, §12.7): publish, fan-out to players decoding
-// frames, keyframes for late players, the data channel both ways, both
-// conference styles, and bad offers.
+// frames, keyframes for late players, retransmission on the publisher's
+// hop, the data channel both ways, both conference styles, and bad offers.
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <memory>
 #include <sstream>
 #include <vector>
@@ -122,6 +123,45 @@ TEST_F(Sfu, LatePlayerDecodesItsFirstFrameWithinOneAndAHalfSeconds) {
   EXPECT_LT(late->first_frame_us(), 1'500'000)
       << "first frame " << late->first_frame_us() / 1000 << " ms after play";
   RecordProperty("late_player_first_frame_ms", static_cast<int>(late->first_frame_us() / 1000));
+}
+
+// NACK on the publisher's hop: every 5th RTP packet the publisher sends
+// (audio, video and retransmissions alike) is lost before the server. The
+// server asks for each missing video packet within ~50 ms
+// (forwarding_jitterbuffer.h) and forwards the retransmission, so the
+// player, which can only get from the server what the server got, sees
+// (nearly) no gap. (About 40 % of the drops are video. With rtpjitterbuffer
+// and the default RTCP timing, 13-32 of ~80 drops were gaps.)
+TEST_F(Sfu, PacketsLostOnThePublishersWayAreRetransmittedToTheServer) {
+  auto pub = publisher("lossy-hop");
+  expect_notification(*pub, "publish_started");
+  // A player that waits for late packets as a browser does (its NACK module
+  // waits a few round trips; 50 ms, the other tests' value, would not).
+  SfuClientConfig config;
+  config.url = server.websocket_url();
+  config.stream_id = "lossy-hop";
+  config.latency_ms = 400;
+  auto play = std::make_unique<SfuClient>(config);
+  play->start();
+  ASSERT_TRUE(wait_until([&] { return play->frames() > 0; }, 10000)) << report({play.get()});
+  ASSERT_GE(pub->drop_every_nth_sent_packet(5), 1) << "no nicesink in the publisher";
+  const int gaps_before = play->video_seqnum_gaps();
+  const int packets_before = play->video_packets();
+  ASSERT_TRUE(wait_until([&] { return pub->dropped_packets() >= 60; }, 30000))
+      << "dropped " << pub->dropped_packets();
+  // The last drops' retransmissions are on their way: wait for later packets.
+  const int packets_at_last_drop = play->video_packets();
+  ASSERT_TRUE(
+      wait_until([&] { return play->video_packets() >= packets_at_last_drop + 30; }, 10000));
+  const int dropped = pub->dropped_packets();
+  const int gaps = play->video_seqnum_gaps() - gaps_before;
+  EXPECT_GE(play->video_packets() - packets_before, 100);
+  std::printf("lost on the publisher's way: %d packets; missing at the player: %d\n", dropped,
+              gaps);
+  EXPECT_LE(gaps * 10, dropped) << gaps << " packets never reached the player of " << dropped
+                                << " lost on the publisher's way\n"
+                                << server.stderr_text();
+  EXPECT_EQ(play->problems(), "");
 }
 
 TEST_F(Sfu, PublisherStopEndsEveryPlayer) {

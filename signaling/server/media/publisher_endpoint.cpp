@@ -7,6 +7,7 @@
 
 #include "data_channel.h"
 #include "forwarded_codecs.h"
+#include "forwarding_jitterbuffer.h"
 #include "frame_batcher.h"
 #include "frame_size.h"
 #include "gst/session/element_stop.h"
@@ -111,7 +112,10 @@ void PublisherEndpoint::start(const std::string &offer) {
   webrtc_ = gst_element_factory_make("webrtcbin", name.c_str());
   if (webrtc_ == nullptr) return fail("server_error_check_logs", "webrtcbin is not installed");
   gst_object_ref_sink(webrtc_);
-  // The jitter buffer only holds packets while it waits for a retransmission.
+  // Packets are forwarded as they arrive, missing ones asked for on the way
+  // (forwarding_jitterbuffer.h); the latency is how long a retransmission
+  // is still worth asking for, sent with each request.
+  use_forwarding_jitterbuffers(webrtc_);
   g_object_set(webrtc_, "latency", 100u, nullptr);
 
   Weak weak = weak_from_this();
@@ -156,7 +160,9 @@ void PublisherEndpoint::start(const std::string &offer) {
     g_signal_emit_by_name(webrtc_, "add-transceiver",
                           GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, track.caps, &transceiver);
     if (transceiver == nullptr) return fail("notSetRemoteDescription", "webrtcbin refused a track");
-    g_object_set(transceiver, "do-nack", TRUE, nullptr);
+    // NACK for video only: browsers retransmit video (RTX) and not Opus,
+    // whose packets are each a whole 20 ms of sound.
+    g_object_set(transceiver, "do-nack", track.kind == "video", nullptr);
     gst_object_unref(transceiver);
   }
   GST_INFO("publisher %s: answering an offer with %zu tracks", key_.stream_id.c_str(),
