@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "element_common.h"
+#include "gst/session/nack.h"
 #include "ice_restart_window.h"
 #include "media_chains.h"
 #include "payload_type_rewrite.h"
@@ -230,6 +231,7 @@ std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std:
     return remote;
   }
   g_object_set(remote->webrtc, "latency", settings_.latency_ms, nullptr);
+  session::request_lost_packets(remote->webrtc);  // NACK, as browsers do (gst/session/nack.h)
   gst_bin_add(bin_, remote->webrtc);
   // What we send about this remote carries its stream id: the call in P2P,
   // the member in a mesh room (the server turns it into ours for them).

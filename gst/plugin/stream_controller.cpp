@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "gst/session/nack.h"
 #include "gst/session/sdp_utils.h"
 #include "media_chains.h"
 #include "server_errors.h"
@@ -395,6 +396,7 @@ std::shared_ptr<StreamController::Session> StreamController::ensure_session() {
     return nullptr;
   }
   g_object_set(session->webrtc, "latency", settings_.latency_ms, nullptr);
+  session::request_lost_packets(session->webrtc);  // NACK, as browsers do (gst/session/nack.h)
   add_to_bin(session->webrtc);
   const std::string stream_id = wire_stream_id();
   std::weak_ptr<Session> weak = session;

@@ -8,11 +8,13 @@
 // the legacy room style; playbin with an amsrtc:// URI; what a user sees
 // when something is wrong.
 #include <gst/gst.h>
+#include <gst/rtp/rtp.h>
 #include <gst/rtsp-server/rtsp-server.h>
 #include <gst/webrtc/webrtc.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -566,6 +568,121 @@ TEST_F(StreamElements, PublisherLowersItsBitrateUnderPacketLossAndRecovers) {
   EXPECT_EQ(encoder_kbps(), 1200u);
   EXPECT_EQ(pub->errors(), "");
   gst_object_unref(sink);
+}
+
+// Counts, after a webrtcbin's jitterbuffer, the video sequence numbers that
+// never came out; and drops every `period`-th RTP packet its nicesrc
+// receives (an SRTP header is in the clear: version 2, a payload type
+// outside RTCP's 192-223), before webrtcbin sees it: loss on the way in.
+struct ReceiveLoss {
+  unsigned period = 5;
+  std::atomic<unsigned> received{0};
+  std::atomic<int> dropped{0};
+  std::atomic<int> video_packets{0};
+  std::atomic<int> video_gaps{0};
+  int last_seqnum = -1;  // the video pad's streaming thread only
+
+  static bool is_rtp(GstBuffer *buffer) {
+    guint8 header[2];
+    return gst_buffer_extract(buffer, 0, header, 2) == 2 && (header[0] >> 6) == 2 &&
+           (header[1] < 192 || header[1] > 223);
+  }
+
+  // Returns how many nicesrcs and video pads it found in `webrtc`.
+  std::pair<int, int> attach(GstElement *webrtc) {
+    std::pair<int, int> found{0, 0};
+    GstIterator *it = gst_bin_iterate_recurse(GST_BIN(webrtc));
+    GValue item = G_VALUE_INIT;
+    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+      GstElement *element = GST_ELEMENT(g_value_get_object(&item));
+      GstElementFactory *factory = gst_element_get_factory(element);
+      if (factory != nullptr && g_str_equal(GST_OBJECT_NAME(factory), "nicesrc")) {
+        GstPad *pad = gst_element_get_static_pad(element, "src");
+        gst_pad_add_probe(
+            pad, GST_PAD_PROBE_TYPE_BUFFER,
+            [](GstPad *, GstPadProbeInfo *info, gpointer self_ptr) {
+              auto *self = static_cast<ReceiveLoss *>(self_ptr);
+              if (!is_rtp(GST_PAD_PROBE_INFO_BUFFER(info)) || ++self->received % self->period != 0)
+                return GST_PAD_PROBE_OK;
+              ++self->dropped;
+              return GST_PAD_PROBE_DROP;
+            },
+            this, nullptr);
+        gst_object_unref(pad);
+        ++found.first;
+      }
+      g_value_reset(&item);
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
+    it = gst_element_iterate_src_pads(webrtc);
+    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+      GstPad *pad = GST_PAD(g_value_get_object(&item));
+      GstCaps *caps = gst_pad_get_current_caps(pad);
+      const char *media = caps == nullptr
+                              ? nullptr
+                              : gst_structure_get_string(gst_caps_get_structure(caps, 0), "media");
+      if (g_strcmp0(media, "video") == 0) {
+        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count_video, this, nullptr);
+        ++found.second;
+      }
+      if (caps != nullptr) gst_caps_unref(caps);
+      g_value_reset(&item);
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
+    return found;
+  }
+
+  static GstPadProbeReturn count_video(GstPad *, GstPadProbeInfo *info, gpointer self_ptr) {
+    auto *self = static_cast<ReceiveLoss *>(self_ptr);
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp))
+      return GST_PAD_PROBE_OK;
+    const guint16 seqnum = gst_rtp_buffer_get_seq(&rtp);
+    gst_rtp_buffer_unmap(&rtp);
+    if (self->last_seqnum >= 0) {
+      const int ahead = static_cast<gint16>(static_cast<guint16>(seqnum - self->last_seqnum));
+      if (ahead > 1) self->video_gaps += ahead - 1;
+    }
+    self->last_seqnum = seqnum;
+    ++self->video_packets;
+    return GST_PAD_PROBE_OK;
+  }
+};
+
+// NACK on the player's hop: every 5th RTP packet that reaches amsrtcsrc is
+// lost before its webrtcbin. amsrtcsrc answers the server's offer with NACK
+// and RTX for video and its jitterbuffer asks for each lost packet
+// (gst/session/nack.h); the server's RTX history answers. With a latency
+// that leaves room for one round trip, as a browser's jitter buffer does,
+// (nearly) nothing is missing after the jitterbuffer. (Before: amsrtcsrc's
+// answer had no NACK, and every lost video packet stayed lost.)
+TEST_F(StreamElements, APlayerGetsItsLostPacketsRetransmittedByTheServer) {
+  auto pub = publisher("lossy-play");
+  auto play = player("lossy-play", "latency=300");
+  pub->play();
+  play->play();
+  expect_flow(*pub, *play, "lossy-play");
+  GstElement *webrtc = webrtcbin_in(*play);
+  ASSERT_NE(webrtc, nullptr);
+  ReceiveLoss loss;
+  const auto found = loss.attach(webrtc);
+  gst_object_unref(webrtc);
+  ASSERT_GE(found.first, 1) << "no nicesrc in the player";
+  ASSERT_EQ(found.second, 1) << "no video pad on the player's webrtcbin";
+  ASSERT_TRUE(wait_until([&] { return loss.dropped >= 60; }, 30000)) << "dropped " << loss.dropped;
+  const int packets_at_last_drop = loss.video_packets;
+  ASSERT_TRUE(wait_until([&] { return loss.video_packets >= packets_at_last_drop + 30; }, 10000));
+  const int dropped = loss.dropped;
+  const int gaps = loss.video_gaps;
+  std::printf("lost on the player's way: %d packets; missing after its jitterbuffer: %d\n", dropped,
+              gaps);
+  EXPECT_GE(loss.video_packets, 100);
+  EXPECT_LE(gaps * 10, dropped) << gaps << " video packets stayed lost of " << dropped
+                                << " lost on the way in\n"
+                                << state(*play);
+  EXPECT_EQ(pub->errors() + play->errors(), "");
 }
 
 // room-style=legacy: joinRoom first, publish once joined (PROTOCOL.md §3.7);

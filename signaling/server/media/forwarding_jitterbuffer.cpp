@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "gst/session/nack.h"
 #include "retransmission_tracker.h"
 
 GST_DEBUG_CATEGORY_EXTERN(amsrtc_sfu_debug);
@@ -82,10 +83,7 @@ GstEvent *retransmission_request(guint32 ssrc, guint16 seqnum, GstClockTime runn
 void learn_payload_type(AmsrtcForwardingJitterbuffer *self, guint8 payload_type) {
   GstCaps *caps = nullptr;
   g_signal_emit(self, signals[kSignalRequestPtMap], 0, guint{payload_type}, &caps);
-  gboolean nack = FALSE;
-  if (caps != nullptr && !gst_caps_is_empty(caps)) {
-    gst_structure_get_boolean(gst_caps_get_structure(caps, 0), "rtcp-fb-nack", &nack);
-  }
+  const bool nack = amsrtc::session::nack_negotiated(caps);
   GST_INFO_OBJECT(self, "payload type %u: %s", payload_type,
                   nack ? "NACK negotiated, missing packets are asked for" : "no NACK");
   if (caps != nullptr) gst_caps_unref(caps);
@@ -105,6 +103,11 @@ GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
   const guint32 ssrc = gst_rtp_buffer_get_ssrc(&rtp);
   const guint8 payload_type = gst_rtp_buffer_get_payload_type(&rtp);
   gst_rtp_buffer_unmap(&rtp);
+  if (self->payload_type < 0) {
+    // The first packet: the pads upstream are linked now. NACKs leave
+    // within ~50 ms of a gap, whatever the stream's rate (gst/session/nack.h).
+    amsrtc::session::make_rtcp_timely(self->sinkpad);
+  }
   if (payload_type != self->payload_type) learn_payload_type(self, payload_type);
   const bool retransmitted = GST_BUFFER_FLAG_IS_SET(buffer, GST_RTP_BUFFER_FLAG_RETRANSMISSION);
 
@@ -246,34 +249,7 @@ void on_new_jitterbuffer(GstElement *, GstElement *jitterbuffer, guint, guint, g
   g_object_set(jitterbuffer, "do-retransmission", TRUE, nullptr);
 }
 
-// A NACK waits for the session's next RTCP packet unless an early one is
-// allowed (RFC 4585: at most one between two regular reports), and the
-// regular interval follows the RTCP bandwidth, 5 % of what the session
-// measures: for a 200-600 kbit/s stream, a report every 0.5 s, so most
-// retransmissions came too late for any player. Fixed receiver and sender
-// RTCP bandwidths (RFC 3556's RR and RS) bring the interval to about 50 ms
-// whatever the stream's rate (about 17 RTCP packets a second measured, under
-// 2 kB/s toward the publisher), and a NACK goes out within ~50 ms of a gap.
-constexpr gint kRtcpBandwidthBytesPerSecond = 20000;
-
-// rtpbin calls this with its session's lock held, so the session element is
-// looked up by name: its "get-session" signal would take rtpbin's lock,
-// which others take before a session's (a lock-order inversion).
-void make_rtcp_timely(GstElement *rtpbin, guint session_id) {
-  gchar *name = g_strdup_printf("rtpsession%u", session_id);
-  GstElement *session = gst_bin_get_by_name(GST_BIN(rtpbin), name);
-  g_free(name);
-  if (session == nullptr) {
-    GST_WARNING_OBJECT(rtpbin, "no rtpsession%u: NACKs keep the default RTCP timing", session_id);
-    return;
-  }
-  g_object_set(session, "rtcp-rr-bandwidth", kRtcpBandwidthBytesPerSecond, "rtcp-rs-bandwidth",
-               kRtcpBandwidthBytesPerSecond, nullptr);
-  gst_object_unref(session);
-}
-
-GstElement *on_request_jitterbuffer(GstElement *rtpbin, guint session_id, gpointer) {
-  make_rtcp_timely(rtpbin, session_id);
+GstElement *on_request_jitterbuffer(GstElement *, guint, gpointer) {
   return amsrtc::server::media::make_forwarding_jitterbuffer();
 }
 

@@ -32,9 +32,9 @@ namespace amsrtc::server::media {
 GstElement *make_forwarding_jitterbuffer();
 
 // Makes `webrtcbin`'s rtpbin use forwarding jitterbuffers for the streams it
-// receives, and gives its RTP sessions an RTCP bandwidth that lets NACKs
-// out within ~50 ms (see the .cpp). Call before its first remote
-// description.
+// receives; each one, on its first packet, gives its RTP session an RTCP
+// bandwidth that lets NACKs out within ~50 ms (gst/session/nack.h). Call
+// before its first remote description.
 void use_forwarding_jitterbuffers(GstElement *webrtcbin);
 
 }  // namespace amsrtc::server::media
