@@ -1,7 +1,5 @@
 #include "sfu_client.h"
 
-#include <gst/rtp/rtp.h>
-
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -225,18 +223,6 @@ void SfuClient::stop_session() {
 void SfuClient::disconnect() { client_->stop(); }
 
 // A remote track: decodebin (whatever the codec), then a counting fakesink.
-namespace {
-
-// An SRTP packet's header is in the clear: RTP has version 2 and a payload
-// type outside RTCP's 192-223 (RFC 5761); DTLS records start below 64.
-bool is_rtp(GstBuffer *buffer) {
-  guint8 header[2];
-  if (gst_buffer_extract(buffer, 0, header, 2) != 2) return false;
-  return (header[0] >> 6) == 2 && (header[1] < 192 || header[1] > 223);
-}
-
-}  // namespace
-
 int SfuClient::drop_every_nth_sent_packet(unsigned n) {
   drop_period_ = n;
   int found = 0;
@@ -265,7 +251,7 @@ GstPadProbeReturn SfuClient::on_sent_packets(GstPad *, GstPadProbeInfo *info, gp
   auto *self = static_cast<SfuClient *>(self_ptr);
   auto drop = [self](GstBuffer *buffer) {
     const unsigned period = self->drop_period_;
-    if (period == 0 || !is_rtp(buffer) || ++self->sent_rtp_ % period != 0) return false;
+    if (period == 0 || !is_rtp_on_the_wire(buffer) || ++self->sent_rtp_ % period != 0) return false;
     ++self->dropped_;
     return true;
   };
@@ -280,22 +266,6 @@ GstPadProbeReturn SfuClient::on_sent_packets(GstPad *, GstPadProbeInfo *info, gp
   return GST_PAD_PROBE_OK;
 }
 
-GstPadProbeReturn SfuClient::on_video_packet(GstPad *, GstPadProbeInfo *info, gpointer self_ptr) {
-  auto *self = static_cast<SfuClient *>(self_ptr);
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp))
-    return GST_PAD_PROBE_OK;
-  const guint16 seqnum = gst_rtp_buffer_get_seq(&rtp);
-  gst_rtp_buffer_unmap(&rtp);
-  if (self->last_video_seqnum_ >= 0) {
-    const int ahead = static_cast<gint16>(static_cast<guint16>(seqnum - self->last_video_seqnum_));
-    if (ahead > 1) self->video_gaps_ += ahead - 1;
-  }
-  self->last_video_seqnum_ = seqnum;
-  ++self->video_packets_;
-  return GST_PAD_PROBE_OK;
-}
-
 void SfuClient::on_pad_added(GstElement *, GstPad *pad, gpointer self_ptr) {
   auto *self = static_cast<SfuClient *>(self_ptr);
   if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
@@ -303,7 +273,7 @@ void SfuClient::on_pad_added(GstElement *, GstPad *pad, gpointer self_ptr) {
   if (caps == nullptr) caps = gst_pad_query_caps(pad, nullptr);
   const gchar *media = gst_structure_get_string(gst_caps_get_structure(caps, 0), "media");
   if (g_strcmp0(media, "video") == 0)
-    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_video_packet, self, nullptr);
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, SeqnumGaps::probe, &self->video_, nullptr);
   gst_caps_unref(caps);
   std::string track;
   GstWebRTCRTPTransceiver *transceiver = nullptr;

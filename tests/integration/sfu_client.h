@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "gst/session/peer_session.h"
+#include "rtp_loss.h"
 #include "signaling/client/signaling_client.h"
 
 namespace amsrtc::testing {
@@ -80,15 +81,14 @@ class SfuClient {
   int dropped_packets() const { return dropped_; }
   // Player: video RTP packets out of webrtcbin (after its jitterbuffer), and
   // how many sequence numbers were missing between them.
-  int video_packets() const { return video_packets_; }
-  int video_seqnum_gaps() const { return video_gaps_; }
+  int video_packets() const { return video_.packets; }
+  int video_seqnum_gaps() const { return video_.missing; }
 
  private:
   void on_connected();
   void on_message(const protocol::Message &message);
   static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer self);
   static GstPadProbeReturn on_sent_packets(GstPad *, GstPadProbeInfo *info, gpointer self);
-  static GstPadProbeReturn on_video_packet(GstPad *, GstPadProbeInfo *info, gpointer self);
   static void on_decoded_pad(GstElement *decodebin, GstPad *pad, gpointer context);
   static void on_data_channel(GstElement *, GstWebRTCDataChannel *channel, gpointer self);
   void adopt_channel(GstWebRTCDataChannel *channel);
@@ -107,9 +107,7 @@ class SfuClient {
   std::atomic<unsigned> drop_period_{0};
   std::atomic<unsigned> sent_rtp_{0};
   std::atomic<int> dropped_{0};
-  std::atomic<int> video_packets_{0};
-  std::atomic<int> video_gaps_{0};
-  int last_video_seqnum_ = -1;  // the video pad's streaming thread only
+  SeqnumGaps video_;
 
   std::mutex mutex_;  // guards what follows
   std::vector<protocol::Message> messages_;

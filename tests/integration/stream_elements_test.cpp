@@ -8,7 +8,6 @@
 // the legacy room style; playbin with an amsrtc:// URI; what a user sees
 // when something is wrong.
 #include <gst/gst.h>
-#include <gst/rtp/rtp.h>
 #include <gst/rtsp-server/rtsp-server.h>
 #include <gst/webrtc/webrtc.h>
 #include <gtest/gtest.h>
@@ -20,6 +19,7 @@
 #include <vector>
 
 #include "gst_log_tail.h"
+#include "rtp_loss.h"
 #include "server_process.h"
 #include "stream_pipeline.h"
 #include "wait.h"
@@ -570,23 +570,14 @@ TEST_F(StreamElements, PublisherLowersItsBitrateUnderPacketLossAndRecovers) {
   gst_object_unref(sink);
 }
 
-// Counts, after a webrtcbin's jitterbuffer, the video sequence numbers that
-// never came out; and drops every `period`-th RTP packet its nicesrc
-// receives (an SRTP header is in the clear: version 2, a payload type
-// outside RTCP's 192-223), before webrtcbin sees it: loss on the way in.
+// Drops every `period`-th RTP packet a webrtcbin's nicesrc receives, before
+// webrtcbin sees it (loss on the way in), and counts the video sequence
+// numbers that never came out of its jitterbuffer.
 struct ReceiveLoss {
   unsigned period = 5;
   std::atomic<unsigned> received{0};
   std::atomic<int> dropped{0};
-  std::atomic<int> video_packets{0};
-  std::atomic<int> video_gaps{0};
-  int last_seqnum = -1;  // the video pad's streaming thread only
-
-  static bool is_rtp(GstBuffer *buffer) {
-    guint8 header[2];
-    return gst_buffer_extract(buffer, 0, header, 2) == 2 && (header[0] >> 6) == 2 &&
-           (header[1] < 192 || header[1] > 223);
-  }
+  SeqnumGaps video;
 
   // Returns how many nicesrcs and video pads it found in `webrtc`.
   std::pair<int, int> attach(GstElement *webrtc) {
@@ -602,7 +593,8 @@ struct ReceiveLoss {
             pad, GST_PAD_PROBE_TYPE_BUFFER,
             [](GstPad *, GstPadProbeInfo *info, gpointer self_ptr) {
               auto *self = static_cast<ReceiveLoss *>(self_ptr);
-              if (!is_rtp(GST_PAD_PROBE_INFO_BUFFER(info)) || ++self->received % self->period != 0)
+              if (!is_rtp_on_the_wire(GST_PAD_PROBE_INFO_BUFFER(info)) ||
+                  ++self->received % self->period != 0)
                 return GST_PAD_PROBE_OK;
               ++self->dropped;
               return GST_PAD_PROBE_DROP;
@@ -623,7 +615,7 @@ struct ReceiveLoss {
                               ? nullptr
                               : gst_structure_get_string(gst_caps_get_structure(caps, 0), "media");
       if (g_strcmp0(media, "video") == 0) {
-        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count_video, this, nullptr);
+        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, SeqnumGaps::probe, &video, nullptr);
         ++found.second;
       }
       if (caps != nullptr) gst_caps_unref(caps);
@@ -632,22 +624,6 @@ struct ReceiveLoss {
     g_value_unset(&item);
     gst_iterator_free(it);
     return found;
-  }
-
-  static GstPadProbeReturn count_video(GstPad *, GstPadProbeInfo *info, gpointer self_ptr) {
-    auto *self = static_cast<ReceiveLoss *>(self_ptr);
-    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-    if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp))
-      return GST_PAD_PROBE_OK;
-    const guint16 seqnum = gst_rtp_buffer_get_seq(&rtp);
-    gst_rtp_buffer_unmap(&rtp);
-    if (self->last_seqnum >= 0) {
-      const int ahead = static_cast<gint16>(static_cast<guint16>(seqnum - self->last_seqnum));
-      if (ahead > 1) self->video_gaps += ahead - 1;
-    }
-    self->last_seqnum = seqnum;
-    ++self->video_packets;
-    return GST_PAD_PROBE_OK;
   }
 };
 
@@ -672,13 +648,13 @@ TEST_F(StreamElements, APlayerGetsItsLostPacketsRetransmittedByTheServer) {
   ASSERT_GE(found.first, 1) << "no nicesrc in the player";
   ASSERT_EQ(found.second, 1) << "no video pad on the player's webrtcbin";
   ASSERT_TRUE(wait_until([&] { return loss.dropped >= 60; }, 30000)) << "dropped " << loss.dropped;
-  const int packets_at_last_drop = loss.video_packets;
-  ASSERT_TRUE(wait_until([&] { return loss.video_packets >= packets_at_last_drop + 30; }, 10000));
+  const int packets_at_last_drop = loss.video.packets;
+  ASSERT_TRUE(wait_until([&] { return loss.video.packets >= packets_at_last_drop + 30; }, 10000));
   const int dropped = loss.dropped;
-  const int gaps = loss.video_gaps;
+  const int gaps = loss.video.missing;
   std::printf("lost on the player's way: %d packets; missing after its jitterbuffer: %d\n", dropped,
               gaps);
-  EXPECT_GE(loss.video_packets, 100);
+  EXPECT_GE(loss.video.packets, 100);
   EXPECT_LE(gaps * 10, dropped) << gaps << " video packets stayed lost of " << dropped
                                 << " lost on the way in\n"
                                 << state(*play);
