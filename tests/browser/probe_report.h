@@ -11,6 +11,8 @@
 #include <mutex>
 #include <string>
 
+#include "../integration/bin_elements.h"
+
 namespace amsrtc::testing {
 
 // Appends an error message's text and debug detail to `errors`.
@@ -32,24 +34,6 @@ inline GstPad *add_fakesink(GstElement *pipeline) {
   gst_bin_add(GST_BIN(pipeline), sink);
   gst_element_sync_state_with_parent(sink);
   return gst_element_get_static_pad(sink, "sink");
-}
-
-// Calls `fn` on every element made by `factory` inside `bin`, at any depth.
-inline void for_each_element(GstElement *bin, const char *factory,
-                             const std::function<void(GstElement *)> &fn) {
-  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(bin));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto *element = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory *made_by = gst_element_get_factory(element);
-    if (made_by != nullptr &&
-        g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(made_by)), factory)) {
-      fn(element);
-    }
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
 }
 
 // Plays `pipeline`, calls `report(data)` every 250 ms, and returns once the

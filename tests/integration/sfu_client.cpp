@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "bin_elements.h"
+
 namespace amsrtc::testing {
 
 namespace proto = amsrtc::protocol;
@@ -222,29 +224,16 @@ void SfuClient::stop_session() {
 
 void SfuClient::disconnect() { client_->stop(); }
 
-// A remote track: decodebin (whatever the codec), then a counting fakesink.
 int SfuClient::drop_every_nth_sent_packet(unsigned n) {
   drop_period_ = n;
-  int found = 0;
-  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(webrtc_));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    GstElement *element = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory *factory = gst_element_get_factory(element);
-    if (factory != nullptr && g_str_equal(GST_OBJECT_NAME(factory), "nicesink")) {
-      GstPad *pad = gst_element_get_static_pad(element, "sink");
-      gst_pad_add_probe(
-          pad,
-          static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-          on_sent_packets, this, nullptr);
-      gst_object_unref(pad);
-      ++found;
-    }
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
-  return found;
+  return for_each_element(webrtc_, "nicesink", [this](GstElement *nicesink) {
+    GstPad *pad = gst_element_get_static_pad(nicesink, "sink");
+    gst_pad_add_probe(
+        pad,
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+        on_sent_packets, this, nullptr);
+    gst_object_unref(pad);
+  });
 }
 
 GstPadProbeReturn SfuClient::on_sent_packets(GstPad *, GstPadProbeInfo *info, gpointer self_ptr) {
@@ -266,6 +255,7 @@ GstPadProbeReturn SfuClient::on_sent_packets(GstPad *, GstPadProbeInfo *info, gp
   return GST_PAD_PROBE_OK;
 }
 
+// A remote track: decodebin (whatever the codec), then a counting fakesink.
 void SfuClient::on_pad_added(GstElement *, GstPad *pad, gpointer self_ptr) {
   auto *self = static_cast<SfuClient *>(self_ptr);
   if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;

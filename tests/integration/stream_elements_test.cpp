@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bin_elements.h"
 #include "gst_log_tail.h"
 #include "rtp_loss.h"
 #include "server_process.h"
@@ -113,40 +114,27 @@ struct PacketLoss {
 
   // Returns how many nicesinks were found inside `bin`.
   int attach(GstElement *bin) {
-    int found = 0;
-    GstIterator *it = gst_bin_iterate_recurse(GST_BIN(bin));
-    GValue item = G_VALUE_INIT;
-    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-      GstElement *element = GST_ELEMENT(g_value_get_object(&item));
-      GstElementFactory *factory = gst_element_get_factory(element);
-      if (factory != nullptr && g_str_equal(GST_OBJECT_NAME(factory), "nicesink")) {
-        GstPad *pad = gst_element_get_static_pad(element, "sink");
-        gst_pad_add_probe(
-            pad,
-            static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
-                                         GST_PAD_PROBE_TYPE_BUFFER_LIST),
-            [](GstPad *, GstPadProbeInfo *info, gpointer self_ptr) {
-              auto *self = static_cast<PacketLoss *>(self_ptr);
-              if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-                return self->drop_next() ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
-              }
-              GstBufferList *list =
-                  gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
-              GST_PAD_PROBE_INFO_DATA(info) = list;
-              for (guint i = gst_buffer_list_length(list); i > 0; --i) {
-                if (self->drop_next()) gst_buffer_list_remove(list, i - 1, 1);
-              }
-              return GST_PAD_PROBE_OK;
-            },
-            this, nullptr);
-        gst_object_unref(pad);
-        ++found;
-      }
-      g_value_reset(&item);
-    }
-    g_value_unset(&item);
-    gst_iterator_free(it);
-    return found;
+    return for_each_element(bin, "nicesink", [this](GstElement *nicesink) {
+      GstPad *pad = gst_element_get_static_pad(nicesink, "sink");
+      gst_pad_add_probe(
+          pad,
+          static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+          [](GstPad *, GstPadProbeInfo *info, gpointer self_ptr) {
+            auto *self = static_cast<PacketLoss *>(self_ptr);
+            if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+              return self->drop_next() ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+            }
+            GstBufferList *list =
+                gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+            GST_PAD_PROBE_INFO_DATA(info) = list;
+            for (guint i = gst_buffer_list_length(list); i > 0; --i) {
+              if (self->drop_next()) gst_buffer_list_remove(list, i - 1, 1);
+            }
+            return GST_PAD_PROBE_OK;
+          },
+          this, nullptr);
+      gst_object_unref(pad);
+    });
   }
 };
 
@@ -541,17 +529,9 @@ TEST_F(StreamElements, PublisherLowersItsBitrateUnderPacketLossAndRecovers) {
   ASSERT_GE(loss.attach(sink), 1) << "no nicesink in the publisher";
   auto encoder_kbps = [&] {
     guint kbps = 0;
-    GstIterator *it = gst_bin_iterate_recurse(GST_BIN(sink));
-    GValue item = G_VALUE_INIT;
-    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-      GstElement *element = GST_ELEMENT(g_value_get_object(&item));
-      GstElementFactory *factory = gst_element_get_factory(element);
-      if (factory != nullptr && g_str_equal(GST_OBJECT_NAME(factory), "x264enc"))
-        g_object_get(element, "bitrate", &kbps, nullptr);
-      g_value_reset(&item);
-    }
-    g_value_unset(&item);
-    gst_iterator_free(it);
+    for_each_element(sink, "x264enc", [&kbps](GstElement *x264enc) {
+      g_object_get(x264enc, "bitrate", &kbps, nullptr);
+    });
     return kbps;
   };
   EXPECT_EQ(encoder_kbps(), 1200u);
@@ -582,32 +562,23 @@ struct ReceiveLoss {
   // Returns how many nicesrcs and video pads it found in `webrtc`.
   std::pair<int, int> attach(GstElement *webrtc) {
     std::pair<int, int> found{0, 0};
-    GstIterator *it = gst_bin_iterate_recurse(GST_BIN(webrtc));
+    found.first = for_each_element(webrtc, "nicesrc", [this](GstElement *nicesrc) {
+      GstPad *pad = gst_element_get_static_pad(nicesrc, "src");
+      gst_pad_add_probe(
+          pad, GST_PAD_PROBE_TYPE_BUFFER,
+          [](GstPad *, GstPadProbeInfo *info, gpointer self_ptr) {
+            auto *self = static_cast<ReceiveLoss *>(self_ptr);
+            if (!is_rtp_on_the_wire(GST_PAD_PROBE_INFO_BUFFER(info)) ||
+                ++self->received % self->period != 0)
+              return GST_PAD_PROBE_OK;
+            ++self->dropped;
+            return GST_PAD_PROBE_DROP;
+          },
+          this, nullptr);
+      gst_object_unref(pad);
+    });
     GValue item = G_VALUE_INIT;
-    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-      GstElement *element = GST_ELEMENT(g_value_get_object(&item));
-      GstElementFactory *factory = gst_element_get_factory(element);
-      if (factory != nullptr && g_str_equal(GST_OBJECT_NAME(factory), "nicesrc")) {
-        GstPad *pad = gst_element_get_static_pad(element, "src");
-        gst_pad_add_probe(
-            pad, GST_PAD_PROBE_TYPE_BUFFER,
-            [](GstPad *, GstPadProbeInfo *info, gpointer self_ptr) {
-              auto *self = static_cast<ReceiveLoss *>(self_ptr);
-              if (!is_rtp_on_the_wire(GST_PAD_PROBE_INFO_BUFFER(info)) ||
-                  ++self->received % self->period != 0)
-                return GST_PAD_PROBE_OK;
-              ++self->dropped;
-              return GST_PAD_PROBE_DROP;
-            },
-            this, nullptr);
-        gst_object_unref(pad);
-        ++found.first;
-      }
-      g_value_reset(&item);
-    }
-    g_value_unset(&item);
-    gst_iterator_free(it);
-    it = gst_element_iterate_src_pads(webrtc);
+    GstIterator *it = gst_element_iterate_src_pads(webrtc);
     while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
       GstPad *pad = GST_PAD(g_value_get_object(&item));
       GstCaps *caps = gst_pad_get_current_caps(pad);

@@ -11,25 +11,13 @@
 
 #include <string>
 
+#include "bin_elements.h"
+
 namespace amsrtc::testing {
 
 // The first webrtcbin inside `bin`, at any depth (a new reference), or
 // nullptr.
-inline GstElement *webrtcbin_in(GstElement *bin) {
-  GstElement *found = nullptr;
-  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(bin));
-  GValue item = G_VALUE_INIT;
-  while (found == nullptr && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    GstElement *element = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory *factory = gst_element_get_factory(element);
-    if (factory != nullptr && g_str_equal(GST_OBJECT_NAME(factory), "webrtcbin"))
-      found = GST_ELEMENT(gst_object_ref(element));
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
-  return found;
-}
+inline GstElement *webrtcbin_in(GstElement *bin) { return first_element(bin, "webrtcbin"); }
 
 // The a=ice-ufrag of webrtcbin's "current-local-description" or
 // "current-remote-description" ("" when there is none).

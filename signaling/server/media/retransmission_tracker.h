@@ -35,7 +35,10 @@ struct RetransmissionStats {
   guint64 lost = 0;        // asked for, never came
   guint64 late = 0;        // came after a later packet (retransmitted or reordered)
   guint64 duplicates = 0;  // dropped
-  guint64 requests = 0;    // retransmission requests sent (first asks and retries)
+  // Retransmission requests called for (first asks and retries). The
+  // element sends them only once NACK is negotiated, and counts what it sent
+  // itself ("rtx-count" in its stats).
+  guint64 requests = 0;
   guint64 recovered = 0;   // missing packets that came as retransmissions
 };
 
