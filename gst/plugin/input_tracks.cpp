@@ -63,6 +63,9 @@ GstPad *add_input_track(GstElement *element, GstPadTemplate *templ, const std::s
   // The input point: the pad the caps probe watches, before the send chain
   // exists. identity (not a queue): see on_input_caps for the threads.
   GstElement *input = gst_element_factory_make("identity", ("input_" + name).c_str());
+  // Nobody listens to its per-buffer "handoff" signal: not emitting it
+  // saves a signal emission per frame.
+  g_object_set(input, "signal-handoffs", FALSE, nullptr);
   GstElement *tee = gst_element_factory_make("tee", ("tee_" + name).c_str());
   g_object_set(tee, "allow-not-linked", TRUE, nullptr);  // until a connection is there
   gst_bin_add_many(GST_BIN(element), input, tee, nullptr);
