@@ -232,6 +232,7 @@ std::shared_ptr<PeerController::Remote> PeerController::ensure_remote(const std:
   }
   g_object_set(remote->webrtc, "latency", settings_.latency_ms, nullptr);
   session::request_lost_packets(remote->webrtc);  // NACK, as browsers do (gst/session/nack.h)
+  session::make_rtcp_timely(remote->webrtc);      // NACKs and feedback every ~50 ms
   gst_bin_add(bin_, remote->webrtc);
   // What we send about this remote carries its stream id: the call in P2P,
   // the member in a mesh room (the server turns it into ours for them).

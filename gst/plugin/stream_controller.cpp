@@ -397,6 +397,9 @@ std::shared_ptr<StreamController::Session> StreamController::ensure_session() {
   }
   g_object_set(session->webrtc, "latency", settings_.latency_ms, nullptr);
   session::request_lost_packets(session->webrtc);  // NACK, as browsers do (gst/session/nack.h)
+  // A player's NACKs leave within ~50 ms; a publisher only sends, and its
+  // reports keep their default rate.
+  if (!publishing()) session::make_rtcp_timely(session->webrtc);
   add_to_bin(session->webrtc);
   const std::string stream_id = wire_stream_id();
   std::weak_ptr<Session> weak = session;

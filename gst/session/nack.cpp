@@ -44,7 +44,6 @@ GstPadProbeReturn on_first_packet(GstPad *pad, GstPadProbeInfo *info, gpointer d
   g_signal_emit_by_name(probe->rtpbin, "request-pt-map", probe->session_id, payload_type, &caps);
   const bool nack = nack_negotiated(caps);
   if (caps != nullptr) gst_caps_unref(caps);
-  make_rtcp_timely(pad);
   GstElement *jitterbuffer = gst_pad_get_parent_element(pad);
   if (jitterbuffer != nullptr) {
     GST_INFO_OBJECT(jitterbuffer, "payload type %u: %s", payload_type,
@@ -66,6 +65,14 @@ void on_new_jitterbuffer(GstElement *rtpbin, GstElement *jitterbuffer, guint ses
   gst_object_unref(sink);
 }
 
+void on_rtpbin_element_added(GstBin *, GstElement *element, gpointer) {
+  GstElementFactory *factory = gst_element_get_factory(element);
+  if (factory == nullptr || !g_str_equal(GST_OBJECT_NAME(factory), "rtpsession")) return;
+  g_object_set(element, "rtcp-rr-bandwidth", kRtcpBandwidthBytesPerSecond, "rtcp-rs-bandwidth",
+               kRtcpBandwidthBytesPerSecond, nullptr);
+  GST_DEBUG_OBJECT(element, "RTCP bandwidth fixed for timely feedback");
+}
+
 }  // namespace
 
 bool nack_negotiated(const GstCaps *caps) {
@@ -75,37 +82,17 @@ bool nack_negotiated(const GstCaps *caps) {
   return nack;
 }
 
-void make_rtcp_timely(GstPad *jitterbuffer_sink) {
+void make_rtcp_timely(GstElement *webrtcbin) {
   init_debug();
-  // Up from the jitterbuffer: rtpbin's SSRC demuxer, webrtcbin's auxiliary
-  // receiver bin (RTX), then the session. Pads, not rtpbin's get-session
-  // (whose lock rtpbin takes before a session's), and not names (rtpbin's
-  // session elements are numbered process-wide).
-  GstPad *peer = gst_pad_get_peer(jitterbuffer_sink);
-  for (int hop = 0; peer != nullptr && hop < 8; ++hop) {
-    GstElement *element = gst_pad_get_parent_element(peer);
-    gst_object_unref(peer);
-    peer = nullptr;
-    if (element == nullptr) break;
-    GstElementFactory *factory = gst_element_get_factory(element);
-    if (factory != nullptr && g_str_equal(GST_OBJECT_NAME(factory), "rtpsession")) {
-      g_object_set(element, "rtcp-rr-bandwidth", kRtcpBandwidthBytesPerSecond, "rtcp-rs-bandwidth",
-                   kRtcpBandwidthBytesPerSecond, nullptr);
-      GST_DEBUG_OBJECT(element, "RTCP bandwidth fixed for timely NACKs");
-      gst_object_unref(element);
-      return;
-    }
-    GValue item = G_VALUE_INIT;
-    GstIterator *it = gst_element_iterate_sink_pads(element);
-    if (gst_iterator_next(it, &item) == GST_ITERATOR_OK)
-      peer = gst_pad_get_peer(GST_PAD(g_value_get_object(&item)));
-    g_value_unset(&item);
-    gst_iterator_free(it);
-    gst_object_unref(element);
+  GstElement *rtpbin = gst_bin_get_by_name(GST_BIN(webrtcbin), "rtpbin");
+  if (rtpbin == nullptr) {
+    GST_WARNING_OBJECT(webrtcbin, "no child named rtpbin: RTCP keeps its default timing");
+    return;
   }
-  if (peer != nullptr) gst_object_unref(peer);
-  GST_WARNING_OBJECT(jitterbuffer_sink,
-                     "no RTP session upstream: NACKs keep the default RTCP timing");
+  // rtpbin adds a session element when webrtcbin sets up a transport, before
+  // any packet; the bandwidths then also decide the first report's time.
+  g_signal_connect(rtpbin, "element-added", G_CALLBACK(on_rtpbin_element_added), nullptr);
+  gst_object_unref(rtpbin);
 }
 
 void request_lost_packets(GstElement *webrtcbin) {

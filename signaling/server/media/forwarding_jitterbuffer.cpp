@@ -103,11 +103,6 @@ GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
   const guint32 ssrc = gst_rtp_buffer_get_ssrc(&rtp);
   const guint8 payload_type = gst_rtp_buffer_get_payload_type(&rtp);
   gst_rtp_buffer_unmap(&rtp);
-  if (self->payload_type < 0) {
-    // The first packet: the pads upstream are linked now. NACKs leave
-    // within ~50 ms of a gap, whatever the stream's rate (gst/session/nack.h).
-    amsrtc::session::make_rtcp_timely(self->sinkpad);
-  }
   if (payload_type != self->payload_type) learn_payload_type(self, payload_type);
   const bool retransmitted = GST_BUFFER_FLAG_IS_SET(buffer, GST_RTP_BUFFER_FLAG_RETRANSMISSION);
 

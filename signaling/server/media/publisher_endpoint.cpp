@@ -11,6 +11,7 @@
 #include "frame_batcher.h"
 #include "frame_size.h"
 #include "gst/session/element_stop.h"
+#include "gst/session/nack.h"
 #include "keyframe_limiter.h"
 
 GST_DEBUG_CATEGORY_EXTERN(amsrtc_sfu_debug);
@@ -116,6 +117,8 @@ void PublisherEndpoint::start(const std::string &offer) {
   // (forwarding_jitterbuffer.h); the latency is how long a retransmission
   // is still worth asking for, sent with each request.
   use_forwarding_jitterbuffers(webrtc_);
+  // NACKs and transport-cc feedback every ~50 ms (gst/session/nack.h).
+  session::make_rtcp_timely(webrtc_);
   g_object_set(webrtc_, "latency", 100u, nullptr);
 
   Weak weak = weak_from_this();
