@@ -12,6 +12,7 @@
 
 #include "ice_restart.h"
 #include "sdp_utils.h"
+#include "send_gate.h"
 
 GST_DEBUG_CATEGORY_STATIC(amsrtc_session_debug);
 #define GST_CAT_DEFAULT amsrtc_session_debug
@@ -342,10 +343,10 @@ void resend_local_candidates(const std::shared_ptr<PeerSession::Impl> &impl) {
 
 }  // namespace
 
-// Once the connection is up, every video encoder feeding it makes a
-// keyframe: the frames encoded before that were dropped on the way (nothing
-// could be sent yet), and without a keyframe the remote decodes nothing
-// until the encoder's next one, up to its keyframe interval (2 s) later.
+// Once the connection is up, our media goes through (send_gate.h) and every
+// video encoder feeding it makes a keyframe: the frames encoded before that
+// were dropped on the way (nothing could be sent yet), and without a keyframe the remote decodes
+// nothing until the encoder's next one, up to its keyframe interval (2 s) later.
 static void on_connection_state(GstElement *webrtc, GParamSpec *, gpointer weak) {
   GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
   g_object_get(webrtc, "connection-state", &state, nullptr);
@@ -362,7 +363,8 @@ static void on_connection_state(GstElement *webrtc, GParamSpec *, gpointer weak)
     g_type_class_unref(states);
     return;
   }
-  GST_INFO_OBJECT(webrtc, "connected: asking our encoders for a keyframe");
+  release_held_media(webrtc);
+  GST_INFO_OBJECT(webrtc, "connected: our media goes through, and our encoders make a keyframe");
   for (GstPad *feeder : feeding_pads(webrtc)) {
     // An upstream event sent to a src pad travels up through its element.
     gst_pad_send_event(feeder,
@@ -429,6 +431,7 @@ PeerSession::PeerSession(GstElement *webrtcbin, IceSettings ice, SessionCallback
   }
   if (agent != nullptr) gst_object_unref(agent);
   detect_lost_ice_paths(webrtcbin);
+  hold_media_until_connected(webrtcbin);  // send_gate.h
   // The handlers hold weak references: one already running on webrtcbin's
   // thread when the session is destroyed finds it gone. (GLib keeps the data
   // alive while a handler runs and frees it when disconnected.)
