@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Chrome's bandwidth ramp publishing to amsrtc-server (publish_ramp.mjs):
+# how often its estimate is slow to grow, over many fresh publishes.
+#
+#   bash tests/bench/run-publish-ramp.sh            # 40 runs (~9 min)
+#   bash tests/bench/run-publish-ramp.sh --runs 10
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs=40
+[[ "${1:-}" == "--runs" ]] && runs=$2
+bash scripts/setup.sh --browser >/dev/null
+if [[ ! -f build/build.ninja ]]; then meson setup build >/dev/null; fi
+meson compile -C build >/dev/null
+(cd examples/web && npm ci --no-audit --no-fund --loglevel=error)
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+exec unshare -n sh -c 'ip link set lo up && exec node "$@"' sh tests/bench/publish_ramp.mjs "$runs"
