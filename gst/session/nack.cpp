@@ -3,6 +3,8 @@
 #include <gst/rtp/rtp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "peer_session.h"
+
 GST_DEBUG_CATEGORY_STATIC(amsrtc_nack_debug);
 #define GST_CAT_DEFAULT amsrtc_nack_debug
 
@@ -73,6 +75,19 @@ void on_rtpbin_element_added(GstBin *, GstElement *element, gpointer) {
   GST_DEBUG_OBJECT(element, "RTCP bandwidth fixed for timely feedback");
 }
 
+// Connects `handler` to `signal` of webrtcbin's rtpbin; without one (another
+// webrtcbin version), warns that `otherwise` happens instead.
+void connect_to_rtpbin(GstElement *webrtcbin, const char *signal, GCallback handler,
+                       const char *otherwise) {
+  GstElement *rtpbin = rtpbin_of(webrtcbin);
+  if (rtpbin == nullptr) {
+    GST_WARNING_OBJECT(webrtcbin, "no rtpbin inside: %s", otherwise);
+    return;
+  }
+  g_signal_connect(rtpbin, signal, handler, nullptr);
+  gst_object_unref(rtpbin);
+}
+
 }  // namespace
 
 bool nack_negotiated(const GstCaps *caps) {
@@ -84,27 +99,17 @@ bool nack_negotiated(const GstCaps *caps) {
 
 void make_rtcp_timely(GstElement *webrtcbin) {
   init_debug();
-  GstElement *rtpbin = gst_bin_get_by_name(GST_BIN(webrtcbin), "rtpbin");
-  if (rtpbin == nullptr) {
-    GST_WARNING_OBJECT(webrtcbin, "no child named rtpbin: RTCP keeps its default timing");
-    return;
-  }
   // rtpbin adds a session element when webrtcbin sets up a transport, before
   // any packet; the bandwidths then also decide the first report's time.
-  g_signal_connect(rtpbin, "element-added", G_CALLBACK(on_rtpbin_element_added), nullptr);
-  gst_object_unref(rtpbin);
+  connect_to_rtpbin(webrtcbin, "element-added", G_CALLBACK(on_rtpbin_element_added),
+                    "RTCP keeps its default timing");
 }
 
 void request_lost_packets(GstElement *webrtcbin) {
   init_debug();
   g_signal_connect(webrtcbin, "on-new-transceiver", G_CALLBACK(on_new_transceiver), nullptr);
-  GstElement *rtpbin = gst_bin_get_by_name(GST_BIN(webrtcbin), "rtpbin");
-  if (rtpbin == nullptr) {
-    GST_WARNING_OBJECT(webrtcbin, "no child named rtpbin: webrtcbin's own NACK settings stay");
-    return;
-  }
-  g_signal_connect(rtpbin, "new-jitterbuffer", G_CALLBACK(on_new_jitterbuffer), nullptr);
-  gst_object_unref(rtpbin);
+  connect_to_rtpbin(webrtcbin, "new-jitterbuffer", G_CALLBACK(on_new_jitterbuffer),
+                    "webrtcbin's own NACK settings stay");
 }
 
 }  // namespace amsrtc::session
