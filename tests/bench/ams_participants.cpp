@@ -52,9 +52,10 @@ void report_error(const proto::Message &message, const std::string &who,
 }  // namespace
 
 AmsPublisher::AmsPublisher(const std::string &url, const std::string &stream_id,
-                           const std::string &local_address)
+                           const std::string &local_address, const std::string &source)
     : stream_id_(stream_id) {
-  publisher_ = std::make_unique<FanoutPublisher>(signals_to(client_, stream_id), local_address);
+  publisher_ =
+      std::make_unique<FanoutPublisher>(signals_to(client_, stream_id), local_address, source);
   client::ClientConfig config;
   config.uri = url;
   config.max_attempts = 1;

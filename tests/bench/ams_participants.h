@@ -14,8 +14,9 @@ namespace amsrtc::bench {
 
 class AmsPublisher {
  public:
+  // `source`: as FanoutPublisher's (empty: the looped clip).
   AmsPublisher(const std::string &url, const std::string &stream_id,
-               const std::string &local_address);
+               const std::string &local_address, const std::string &source = "");
   ~AmsPublisher();
   bool start();
   void stop();  // sends stop for the stream, keeps the socket

@@ -12,14 +12,19 @@ namespace {
 
 // The camera is a clip encoded once and replayed at 30 fps (encoded_clip.h):
 // ~2 Mbit/s of moving SMPTE bars, constrained baseline, a keyframe every 2 s.
-constexpr const char *kPublisherPipeline =
-    "webrtcbin name=webrtc bundle-policy=max-bundle "
+constexpr const char *kClipSource =
     "appsrc name=camera is-live=true format=time "
     "caps=video/x-h264,stream-format=byte-stream,alignment=au,profile=constrained-baseline,"
     "width=1280,height=720,framerate=30/1 "
-    "! clocksync ! h264parse "
-    "! rtph264pay name=pay config-interval=-1 aggregate-mode=zero-latency pt=96 "
-    "! application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000 ! webrtc. ";
+    "! clocksync ! h264parse";
+
+std::string publisher_pipeline(const std::string &source) {
+  return "webrtcbin name=webrtc bundle-policy=max-bundle " +
+         (source.empty() ? kClipSource : source) +
+         " ! rtph264pay name=pay config-interval=-1 aggregate-mode=zero-latency pt=96 "
+         "! application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000 "
+         "! webrtc. ";
+}
 
 session::SessionCallbacks session_callbacks(const FanoutSignals &signals,
                                             std::atomic<bool> &failed) {
@@ -40,25 +45,28 @@ session::IceSettings ice_on(const std::string &local_address) {
 
 }  // namespace
 
-FanoutPublisher::FanoutPublisher(FanoutSignals signals, const std::string &local_address) {
+FanoutPublisher::FanoutPublisher(FanoutSignals signals, const std::string &local_address,
+                                 const std::string &source) {
   GError *error = nullptr;
-  pipeline_ = gst_parse_launch(kPublisherPipeline, &error);
+  pipeline_ = gst_parse_launch(publisher_pipeline(source).c_str(), &error);
   if (pipeline_ == nullptr) {
     g_printerr("publisher pipeline: %s\n", error->message);
     g_clear_error(&error);
     failed_ = true;
     return;
   }
-  std::string clip_error;
-  const std::vector<GstBuffer *> &clip = encoded_clip(&clip_error);
-  if (clip.empty()) {
-    g_printerr("publisher: %s\n", clip_error.c_str());
-    failed_ = true;
-    return;
+  if (source.empty()) {
+    std::string clip_error;
+    const std::vector<GstBuffer *> &clip = encoded_clip(&clip_error);
+    if (clip.empty()) {
+      g_printerr("publisher: %s\n", clip_error.c_str());
+      failed_ = true;
+      return;
+    }
+    GstElement *camera = gst_bin_get_by_name(GST_BIN(pipeline_), "camera");
+    play_clip_in_loop(camera, clip);
+    gst_object_unref(camera);
   }
-  GstElement *camera = gst_bin_get_by_name(GST_BIN(pipeline_), "camera");
-  play_clip_in_loop(camera, clip);
-  gst_object_unref(camera);
 
   GstElement *webrtc = gst_bin_get_by_name(GST_BIN(pipeline_), "webrtc");
   // Send-only, as a camera is.

@@ -43,7 +43,11 @@ struct RtpCounts {
 class FanoutPublisher {
  public:
   // `local_address`: where ICE gathers its host candidate (127.0.0.1 here).
-  FanoutPublisher(FanoutSignals signals, const std::string &local_address);
+  // `source`: a gst-launch description ending in H.264 that replaces the
+  // looped clip (the publish CPU benchmark's bare-webrtcbin floor reads a
+  // file); empty for the clip.
+  FanoutPublisher(FanoutSignals signals, const std::string &local_address,
+                  const std::string &source = "");
   ~FanoutPublisher();
   FanoutPublisher(const FanoutPublisher &) = delete;
   FanoutPublisher &operator=(const FanoutPublisher &) = delete;

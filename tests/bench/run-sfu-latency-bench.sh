@@ -6,7 +6,9 @@
 #      amsrtc-server) and the hand-wired webrtcbin floor, all measured in this
 #      run, alternating, each a fresh process (amsrtc-p2p-bench);
 #   2. the CPU of one amsrtcsink publish of the same content given raw (x264
-#      encodes it) and given as H.264 (passed through), alternating
+#      encodes it) and given as H.264 (passed through), and of two floors for
+#      the passthrough: the same H.264 through a bare webrtcbin, and as plain
+#      RTP over UDP with no WebRTC at all; alternating
 #      (amsrtc-publish-cpu-bench).
 # Builds what it needs (build-release/, optimized) and runs in a
 # loopback-only namespace.
@@ -49,7 +51,7 @@ gst-launch-1.0 -q filesrc location="$work/frames.i420" ! \
   x264enc tune=zerolatency speed-preset=ultrafast key-int-max=60 bitrate=1500 ! \
   video/x-h264,profile=constrained-baseline ! h264parse ! mp4mux ! filesink location="$work/frames.mp4"
 
-echo "measuring: $runs runs of each call path, then $runs publishes of each input" >&2
+echo "measuring: $runs runs of each call path, then $runs publishes of each of 4 inputs" >&2
 # One unmeasured run of each warms the page cache and the plugin registry.
 $call_bench --mode sfu --codec h264 --server "$url" --stream-id warm >/dev/null 2>&1 || true
 for i in $(seq 1 "$runs"); do
@@ -61,6 +63,8 @@ done
 for i in $(seq 1 "$runs"); do
   $cpu_bench --input raw --file "$work/frames.i420" --server "$url" --stream-id "raw$i" >> "$work/cpu" || true
   $cpu_bench --input h264 --file "$work/frames.mp4" --server "$url" --stream-id "h264$i" >> "$work/cpu" || true
+  $cpu_bench --input h264-webrtcbin --file "$work/frames.mp4" --server "$url" --stream-id "bare$i" >> "$work/cpu" || true
+  $cpu_bench --input h264-udp --file "$work/frames.mp4" --server "$url" >> "$work/cpu" || true
 done
 
 python3 - "$work/calls" "$work/cpu" "$runs" <<'PY'
@@ -99,11 +103,15 @@ print()
 print("| input | CPU (% of one core), median | sent (kbit/s), median |")
 print("|---|---|---|")
 med = {}
-for kind, label in (("raw", "raw, encoded by x264"), ("h264", "H.264, passed through")):
+for kind, label in (("raw", "raw, encoded by x264"), ("h264", "H.264, passed through"),
+                    ("h264-webrtcbin", "floor: H.264 through a bare webrtcbin, no amsrtcsink"),
+                    ("h264-udp", "floor: H.264 as plain RTP over UDP, no WebRTC")):
     rows = [r for r in cpu if r["input"] == kind and r["cpu_percent"] >= 0]
     med[kind] = statistics.median(r["cpu_percent"] for r in rows) if rows else float("nan")
     rate = statistics.median(r["bitrate_kbps"] for r in rows) if rows else float("nan")
     print(f"| {label} ({len(rows)} ok) | {med[kind]:.1f} % | {rate:.0f} |")
 print()
 print(f"passthrough / encode CPU: {med['h264'] / med['raw']:.3f}")
+print(f"bare webrtcbin floor / encode CPU: {med['h264-webrtcbin'] / med['raw']:.3f}")
+print(f"plain RTP/UDP floor / encode CPU: {med['h264-udp'] / med['raw']:.3f}")
 PY
