@@ -25,6 +25,15 @@ namespace amsrtc::session {
 // that way, its main thread in gst_task_join() finalizing a removed
 // player's webrtcbin, after 150 players vanished at once
 // (tests/unit/element_stop_test.cpp reproduces it with a bare sctpenc).
+//
+// The probe cannot stop an event whose handling had begun before it was
+// added: that handler restarts the task after the stop (seen once in ~10
+// fan-out runs of 125 players, the server's main thread again in
+// gst_task_join()). So every stopped sctpenc is also held, by a reference,
+// for a second on a thread of the helper's own, which then stops a task
+// that runs again and drops the reference: if that is the last one, the
+// element is finalized there, never on the caller's thread with a task
+// still waiting.
 void stop_element_and_children(GstElement *element);
 
 }  // namespace amsrtc::session

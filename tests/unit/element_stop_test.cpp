@@ -3,12 +3,16 @@
 // elements once DTLS connects) is still running after its bin goes to NULL;
 // the helper stops it too. And an sctpenc that is sent RECONFIGURE events
 // while it stops does not restart its streaming task (which hung the
-// stop, or the finalization after it).
+// stop, or the finalization after it), and one restarted by an event that
+// was under way when the stop began is stopped a moment later.
 #include "gst/session/element_stop.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 namespace amsrtc::session {
@@ -121,6 +125,59 @@ TEST(ElementStopSctpTest, ReconfigureDuringTheStopDoesNotRestartSctpencsTask) {
     gst_object_unref(src);
     gst_object_unref(pipeline);  // finalizes the pads: would wait for a task
   }
+}
+
+// The case the probe cannot catch: a RECONFIGURE whose handling had begun
+// before the stop (past the probe) and ends after it. Its handler is called
+// here directly, after the stop, and restarts the task. The helper holds a
+// reference to each stopped sctpenc and looks again a second later: it
+// stops such a task, so that dropping the last reference does not wait for
+// it forever (amsrtc-server's main thread did, from a bus message).
+TEST(ElementStopSctpTest, ATaskRestartedByAnEventUnderWayIsStoppedBeforeTheLastReferenceGoes) {
+  gst_init(nullptr, nullptr);
+  GstElement *pipeline = gst_pipeline_new(nullptr);
+  GstElement *sctpenc = gst_element_factory_make("sctpenc", nullptr);
+  GstElement *sink = gst_element_factory_make("fakesink", nullptr);
+  ASSERT_NE(sctpenc, nullptr) << "sctpenc is in gstreamer1.0-plugins-bad";
+  g_object_set(sctpenc, "sctp-association-id", 40999, nullptr);
+  g_object_set(sink, "async", FALSE, nullptr);
+  gst_bin_add_many(GST_BIN(pipeline), sctpenc, sink, nullptr);
+  ASSERT_TRUE(gst_element_link(sctpenc, sink));
+  ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  stop_element_and_children(pipeline);
+
+  GstPad *src = gst_element_get_static_pad(sctpenc, "src");
+  GST_PAD_EVENTFUNC(src)(src, GST_OBJECT(sctpenc), gst_event_new_reconfigure());
+  ASSERT_EQ(gst_task_get_state(GST_PAD_TASK(src)), GST_TASK_STARTED)
+      << "the late event did not restart the task: this test shows nothing";
+  gst_object_unref(src);
+
+  struct Finalized {
+    std::mutex mutex;
+    std::condition_variable done;
+    bool finalized = false;
+  };
+  // Not on the stack: if the check fails, a late notification must not
+  // write into a returned frame.
+  auto *finalized = new Finalized;
+  g_object_weak_ref(
+      G_OBJECT(sctpenc),
+      [](gpointer data, GObject *) {
+        auto *f = static_cast<Finalized *>(data);
+        std::lock_guard<std::mutex> lock(f->mutex);
+        f->finalized = true;
+        f->done.notify_all();
+      },
+      finalized);
+  gst_object_unref(pipeline);  // our last reference to everything: returns at once
+  bool done = false;
+  {
+    std::unique_lock<std::mutex> lock(finalized->mutex);
+    done = finalized->done.wait_for(lock, std::chrono::seconds(10),
+                                    [&] { return finalized->finalized; });
+  }
+  EXPECT_TRUE(done) << "sctpenc was not finalized: its restarted task still runs";
+  if (done) delete finalized;
 }
 
 }  // namespace
