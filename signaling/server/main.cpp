@@ -1,6 +1,8 @@
 // amsrtc-server: the signaling server. See docs/server.md.
-#include <glib-unix.h>
+#include <glib.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include <unistd.h>
 
@@ -22,15 +24,63 @@ struct App {
   bool stopping = false;
 };
 
+// On the main loop, for each SIGINT or SIGTERM.
 gboolean on_stop_signal(gpointer app_ptr) {
   auto *app = static_cast<App *>(app_ptr);
   if (app->stopping) {
     g_main_loop_quit(app->loop);  // a second signal: stop waiting
-    return G_SOURCE_CONTINUE;
+    return G_SOURCE_REMOVE;
   }
   app->stopping = true;
   app->server->shutdown([app] { g_main_loop_quit(app->loop); });
-  return G_SOURCE_CONTINUE;
+  return G_SOURCE_REMOVE;
+}
+
+// How long the whole stop may take once a stop signal came: closing the
+// connections, then the media plane's teardown. Both normally take well
+// under a second.
+constexpr auto kStopLimit = std::chrono::seconds(30);
+
+sigset_t stop_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  return signals;
+}
+
+// SIGINT and SIGTERM are blocked in every thread (main() blocks them before
+// any thread exists) and taken here, by sigwait, rather than by the main
+// loop: a main loop stuck in GStreamer (finalizing an element whose task
+// never ends: element_stop.h) would never see them, and the server would
+// ignore SIGTERM until killed. Each signal is passed to the main loop; if
+// the server has not exited kStopLimit after the first, it says so and
+// exits with status 1.
+void take_stop_signals(App *app) {
+  std::thread([app] {
+    const sigset_t signals = stop_signals();
+    int signal = 0;
+    if (sigwait(&signals, &signal) != 0) return;
+    g_main_context_invoke(nullptr, on_stop_signal, app);
+    const auto deadline = std::chrono::steady_clock::now() + kStopLimit;
+    for (;;) {
+      const auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::nanoseconds::zero()) break;
+      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(left);
+      const timespec timeout{static_cast<time_t>(seconds.count()),
+                             static_cast<long>((left - seconds).count())};
+      if (sigtimedwait(&signals, nullptr, &timeout) > 0) {
+        g_main_context_invoke(nullptr, on_stop_signal, app);  // a second signal
+      }
+    }
+    static const char message[] =
+        "amsrtc-server: still running 30 s after the stop signal (the main loop or the media "
+        "pipeline's teardown is stuck); exiting without finishing (run with GST_DEBUG=amsrtcsfu:5 "
+        "to see which endpoint was last)\n";
+    ssize_t written = write(STDERR_FILENO, message, sizeof message - 1);
+    (void)written;
+    _exit(1);
+  }).detach();
 }
 
 // How long the teardown after a stop signal (every endpoint and the media
@@ -92,6 +142,10 @@ int main(int argc, char **argv) {
   // and running OpenSSL's per-thread cleanup against that state: a rare
   // SIGSEGV in OPENSSL_cleanup after a clean SIGTERM (seen in CI). The process
   // is ending anyway; skip that cleanup. Must precede any other OpenSSL use.
+  // Before any thread exists, so that every thread inherits it
+  // (take_stop_signals).
+  const sigset_t signals = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
   // Logs go to stderr: stdout carries only the "listening URL" line.
   g_log_writer_default_set_use_stderr(TRUE);
@@ -123,8 +177,7 @@ int main(int argc, char **argv) {
   // default action, which kills it mid-way.
   GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
   App app{loop, &server};
-  g_unix_signal_add(SIGINT, on_stop_signal, &app);
-  g_unix_signal_add(SIGTERM, on_stop_signal, &app);
+  take_stop_signals(&app);
   // The first stdout line: scripts and tests read the URL (and port) here.
   std::printf("listening %s\n", server.url().c_str());
   std::fflush(stdout);
