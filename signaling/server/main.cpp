@@ -137,15 +137,15 @@ amsrtc::session::IceSettings media_ice(const amsrtc::server::ServerOptions &opti
 }  // namespace
 
 int main(int argc, char **argv) {
+  // Stop signals blocked before any thread exists, so that every thread
+  // inherits the mask and only take_stop_signals' thread takes them.
+  const sigset_t signals = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   // OpenSSL (used by webrtcbin's DTLS) frees its global state from an atexit
   // handler, while GStreamer's pooled streaming threads may still be exiting
   // and running OpenSSL's per-thread cleanup against that state: a rare
   // SIGSEGV in OPENSSL_cleanup after a clean SIGTERM (seen in CI). The process
   // is ending anyway; skip that cleanup. Must precede any other OpenSSL use.
-  // Before any thread exists, so that every thread inherits it
-  // (take_stop_signals).
-  const sigset_t signals = stop_signals();
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
   // Logs go to stderr: stdout carries only the "listening URL" line.
   g_log_writer_default_set_use_stderr(TRUE);

@@ -8,13 +8,17 @@
 // 2 Mbit/s 2 s after publish_started) and how many missed the browser
 // test's bar (>= 1.5 Mbit/s sent within 10 s).
 //
-// Run through run-publish-ramp.sh (builds, installs, loopback-only namespace).
+// Run through run-publish-ramp.sh (builds, installs, loopback-only namespace);
+// `--no-player` leaves play.html out.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startServer, launchBrowser, waitFor, fakeCameraArgs } from "../browser/harness.mjs";
 
 const runs = Number(process.argv[2] || 20);
+// --no-player: publish.html alone, to see how much the player's browser
+// (starting and decoding on the same two cores) slows the ramp.
+const withPlayer = !process.argv.includes("--no-player");
 
 // Runs in the page: the series of samples, one every 250 ms for 10 s.
 async function sampleSeries() {
@@ -42,7 +46,7 @@ async function oneRun() {
   const server = await startServer();
   const cameraDir = await mkdtemp(path.join(tmpdir(), "amsrtc-camera-"));
   const camera = await launchBrowser({ extraArgs: await fakeCameraArgs(cameraDir) });
-  const viewer = await launchBrowser();
+  const viewer = withPlayer ? await launchBrowser() : null;
   try {
     const url = (page, query) =>
       `${server.httpBase}/${page}?${new URLSearchParams({ autostart: "1", iceServers: "none", ...query })}`;
@@ -50,10 +54,10 @@ async function oneRun() {
     await waitFor(publisher, "publish_started", () => window.amsrtcSfu.events.includes("publish_started"), null,
       { timeoutMs: 15_000 });
     const series = publisher.evaluate(sampleSeries);
-    await viewer.newPage(url("play.html", { streamId: "cam1" }), "play");
+    if (viewer) await viewer.newPage(url("play.html", { streamId: "cam1" }), "play");
     return await series;
   } finally {
-    await viewer.close();
+    if (viewer) await viewer.close();
     await camera.close();
     await server.stop();
     await rm(cameraDir, { recursive: true, force: true });
